@@ -1,0 +1,47 @@
+// backend.h — the backend table: memory functions plus one function pointer per op.
+// The CPU backend (kernels/cpu) fills every entry; the CUDA backend fills the same table.
+// An op entry left NULL means "not implemented by this backend": callers get FZ_EUNSUP, not a crash.
+#ifndef FZ_BACKEND_H
+#define FZ_BACKEND_H
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+#include "tensor.h"
+
+typedef struct fz_backend fz_backend;
+
+struct fz_backend {
+  const char *name;     // "cpu", "cuda:0"
+  void *ctx;            // backend-private state (thread count, stream, handles)
+  // memory
+  void *(*alloc)(const fz_backend *be, size_t nbytes, fz_err *err);           // NULL + err on failure
+  void (*free)(const fz_backend *be, void *p);
+  int (*upload)(const fz_backend *be, void *dst, const void *host_src, size_t nbytes, fz_err *err);
+  int (*download)(const fz_backend *be, void *host_dst, const void *src, size_t nbytes, fz_err *err);
+  int (*sync)(const fz_backend *be, fz_err *err);
+  // ops (f32 unless stated). Shapes are checked by the fz_op_* wrappers in backend.c.
+  // out = sum_i coef[i] * xs[i]; all n tensors share out's numel. out may alias any xs[i].
+  int (*lincomb)(const fz_backend *be, fz_tensor *out, int n, const float *coef, const fz_tensor *const *xs, fz_err *err);
+  // out[i] = standard normal number fz_philox_normal(seed, stream, offset + i) for i < numel(out).
+  int (*randn)(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream, uint64_t offset, fz_err *err);
+  // out[n,c,y,x] = normal(seed, stream = stream_base + n*C + c, index = (y0+y)*global_w + (x0+x)):
+  // noise as a function of the global pixel position, for tiles of a larger image.
+  int (*randn_image)(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream_base,
+                     int64_t y0, int64_t x0, int64_t global_w, fz_err *err);
+};
+
+// Returns the CPU backend with nthreads threads (0 = all cores). The pointer stays valid for the process.
+const fz_backend *fz_backend_cpu(int nthreads);
+// Looks up a backend by device string "cpu" or "cuda:N"; fails with a clear message when unavailable.
+const fz_backend *fz_backend_get(const char *device, int nthreads, fz_err *err);
+
+// Checked wrappers: validate dtype/shapes, then call the backend entry (FZ_EUNSUP when NULL).
+int fz_op_lincomb(const fz_backend *be, fz_tensor *out, int n, const float *coef, const fz_tensor *const *xs, fz_err *err);
+int fz_op_randn(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream, uint64_t offset, fz_err *err);
+int fz_op_randn_image(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream_base,
+                      int64_t y0, int64_t x0, int64_t global_w, fz_err *err);
+// Copies a host buffer into / out of a backend tensor of the same byte size.
+int fz_tensor_upload(fz_tensor *dst, const void *host, size_t nbytes, fz_err *err);
+int fz_tensor_download(const fz_tensor *src, void *host, size_t nbytes, fz_err *err);
+
+#endif
