@@ -28,6 +28,10 @@ struct fz_backend {
   // noise as a function of the global pixel position, for tiles of a larger image.
   int (*randn_image)(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream_base,
                      int64_t y0, int64_t x0, int64_t global_w, fz_err *err);
+  // Op families, one member list per file (each file is owned by one kernel family):
+#include "backend_ops_nn.inc"     // conv, GEMM, norms, activations, softmax, elementwise, pooling
+#include "backend_ops_seq.inc"    // attention, selective scan, layout ops, resampling, FFT, k-means, embeddings
+#include "backend_ops_fir.inc"    // MATLAB-compatible imresize, interp23tap, FIR (MTF) filtering
 };
 
 // Returns the CPU backend with nthreads threads (0 = all cores). The pointer stays valid for the process.
@@ -40,6 +44,10 @@ int fz_op_lincomb(const fz_backend *be, fz_tensor *out, int n, const float *coef
 int fz_op_randn(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream, uint64_t offset, fz_err *err);
 int fz_op_randn_image(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream_base,
                       int64_t y0, int64_t x0, int64_t global_w, fz_err *err);
+#include "ops_nn.h"
+#include "ops_seq.h"
+#include "ops_fir.h"
+
 // Copies a host buffer into / out of a backend tensor of the same byte size.
 int fz_tensor_upload(fz_tensor *dst, const void *host, size_t nbytes, fz_err *err);
 int fz_tensor_download(const fz_tensor *src, void *host, size_t nbytes, fz_err *err);

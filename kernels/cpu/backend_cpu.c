@@ -55,6 +55,9 @@ const fz_backend *fz_backend_cpu(int nthreads) {
     t.lincomb = fz_cpu_lincomb;
     t.randn = fz_cpu_randn;
     t.randn_image = fz_cpu_randn_image;
+    fz_cpu_fill_nn(&t);
+    fz_cpu_fill_seq(&t);
+    fz_cpu_fill_fir(&t);
     *be = t;
   }
   return be;

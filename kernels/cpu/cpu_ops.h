@@ -12,4 +12,8 @@ int fz_cpu_lincomb(const fz_backend *be, fz_tensor *out, int n, const float *coe
 int fz_cpu_randn(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream, uint64_t offset, fz_err *err);
 int fz_cpu_randn_image(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream_base,
                        int64_t y0, int64_t x0, int64_t global_w, fz_err *err);
+// Fill the op-family entries of a CPU backend table (fill_nn.c, fill_seq.c, fill_fir.c).
+void fz_cpu_fill_nn(fz_backend *t);
+void fz_cpu_fill_seq(fz_backend *t);
+void fz_cpu_fill_fir(fz_backend *t);
 #endif
