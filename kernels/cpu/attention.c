@@ -1,0 +1,154 @@
+// attention.c — flash-style multi-head attention on the CPU: for each (batch, head, block of 64 queries)
+// the keys are visited in tiles of 64 with an online softmax (running max m, running sum l, rescaled
+// accumulator O), so memory is O(tile·d) per thread and no N×N score matrix ever exists.
+// Scores are computed in base 2: q is pre-scaled by scale·log2(e) and the softmax uses exp2.
+#include "cpu_seq.h"
+#include "seq_simd.h"
+#include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define BR 64  // queries per block
+#define BC 64  // keys per tile
+
+// Floats of scratch one thread needs: Qs [BR×dp], Kt [dp×BC], S [BR×BC], Vs [BC×dvp], O [BR×dvp], m, l [BR].
+static int64_t per_thread_floats(int64_t d, int64_t dv) {
+  int64_t dp = fz_round_up(d, 16), dvp = fz_round_up(dv, 16);
+  return fz_round_up(BR * dp + dp * BC + BR * BC + BC * dvp + BR * dvp + 2 * BR, 16);
+}
+
+size_t fz_cpu_attention_workspace(const fz_backend *be, int64_t d, int64_t dv) {
+  return (size_t)fz_cpu_threads(be) * (size_t)per_thread_floats(d, dv) * sizeof(float);
+}
+
+// Element strides (batch, head, token) of a [B,H,N,d] (layout 0) or [B,N,H·d] (layout 1) tensor; channel stride 1.
+typedef struct { int64_t sb, sh, sn; } attn_strides;
+static attn_strides strides_of(int layout, int64_t H, int64_t N, int64_t d) {
+  attn_strides s;
+  if (layout == 0) { s.sn = d; s.sh = N * d; s.sb = H * N * d; }
+  else { s.sn = H * d; s.sh = d; s.sb = N * H * d; }
+  return s;
+}
+
+typedef struct {
+  const float *q, *k, *v, *vf;
+  float *out;
+  attn_strides qs, ks, vs, os;
+  int64_t Nq, Nk, d, dv, dp, dvp;
+  float qscale, vl;
+  int causal;
+} attn_job;
+
+// One block of up to BR queries of one (b, h): the whole online-softmax sweep over the key tiles.
+static void attn_block(const attn_job *J, int64_t b, int64_t h, int64_t q0, float *w) {
+  const int64_t d = J->d, dv = J->dv, dp = J->dp, dvp = J->dvp;
+  float *Qs = w, *Kt = Qs + BR * dp, *S = Kt + dp * BC, *Vs = S + BR * BC, *O = Vs + BC * dvp, *m = O + BR * dvp,
+        *l = m + BR;
+  const float *qp = J->q + b * J->qs.sb + h * J->qs.sh;
+  const float *kp = J->k + b * J->ks.sb + h * J->ks.sh;
+  const float *vp = J->v + b * J->vs.sb + h * J->vs.sh;
+  const float *vfp = J->vf ? J->vf + b * J->vs.sb + h * J->vs.sh : NULL;
+  int64_t nr = J->Nq - q0 < BR ? J->Nq - q0 : BR;
+  memset(Qs, 0, sizeof(float) * BR * dp);
+  for (int64_t r = 0; r < nr; r++) {
+    const float *src = qp + (q0 + r) * J->qs.sn;
+    for (int64_t c = 0; c < d; c++) Qs[r * dp + c] = src[c] * J->qscale;
+  }
+  memset(O, 0, sizeof(float) * BR * dvp);
+  for (int r = 0; r < BR; r++) { m[r] = -INFINITY; l[r] = 0.0f; }
+  int64_t kend = J->causal ? (q0 + nr < J->Nk ? q0 + nr : J->Nk) : J->Nk;  // causal: keys j <= last query
+  for (int64_t k0 = 0; k0 < kend; k0 += BC) {
+    int64_t kc = kend - k0 < BC ? kend - k0 : BC;
+    // Kt[c][j] = k[k0+j][c] (zero padded to dp × BC); Vs[j][c] = v' (zero padded to BC × dvp).
+    if (kc < BC || d < dp) memset(Kt, 0, sizeof(float) * dp * BC);
+    for (int64_t j = 0; j < kc; j++) {
+      const float *src = kp + (k0 + j) * J->ks.sn;
+      for (int64_t c = 0; c < d; c++) Kt[c * BC + j] = src[c];
+    }
+    if (kc < BC || dv < dvp) memset(Vs, 0, sizeof(float) * BC * dvp);
+    for (int64_t j = 0; j < kc; j++) {
+      const float *src = vp + (k0 + j) * J->vs.sn;
+      float *dst = Vs + j * dvp;
+      if (vfp) {
+        const float *src2 = vfp + (k0 + j) * J->vs.sn;
+        for (int64_t c = 0; c < dv; c++) dst[c] = J->vl * src[c] + (1.0f - J->vl) * src2[c];
+      } else {
+        memcpy(dst, src, sizeof(float) * dv);
+      }
+    }
+    fz_tile_gemm(BR, BC, (int)dp, Qs, (int)dp, Kt, BC, S, BC, 0);  // S = (scale·log2e·Q)·Kᵀ
+    for (int64_t r = 0; r < nr; r++) {
+      float *s = S + r * BC;
+      int64_t lim = kc;
+      if (J->causal && q0 + r + 1 - k0 < lim) lim = q0 + r + 1 - k0;  // key k0+j allowed iff k0+j <= q0+r
+      if (lim < 0) lim = 0;
+      for (int64_t j = lim; j < BC; j++) s[j] = -INFINITY;
+      fz_v16 mx = fz_v16_load(s);
+      for (int j = 16; j < BC; j += 16) mx = fz_v16_max(mx, fz_v16_load(s + j));
+      float tmax = fz_v16_hmax(mx), mnew = m[r] > tmax ? m[r] : tmax;
+      if (mnew == -INFINITY) { memset(s, 0, sizeof(float) * BC); continue; }
+      float corr = fz_exp2_scalar(m[r] - mnew);
+      fz_v16 mn = fz_v16_set1(mnew), acc = fz_v16_set1(0.0f);
+      for (int j = 0; j < BC; j += 16) {
+        fz_v16 p = fz_v16_exp2(fz_v16_load(s + j) - mn);
+        fz_v16_store(s + j, p);
+        acc += p;
+      }
+      l[r] = l[r] * corr + fz_v16_hsum(acc);
+      m[r] = mnew;
+      if (corr != 1.0f) {
+        float *o = O + r * dvp;
+        for (int64_t c = 0; c < dvp; c++) o[c] *= corr;
+      }
+    }
+    // Rows r >= nr of S are 0 (zero query rows), so they add nothing.
+    fz_tile_gemm(BR, (int)dvp, BC, S, BC, Vs, (int)dvp, O, (int)dvp, 1);  // O += P·V'
+  }
+  float *op = J->out + b * J->os.sb + h * J->os.sh;
+  for (int64_t r = 0; r < nr; r++) {
+    float inv = 1.0f / l[r], *dst = op + (q0 + r) * J->os.sn;
+    for (int64_t c = 0; c < dv; c++) dst[c] = O[r * dvp + c] * inv;
+  }
+}
+
+int fz_cpu_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, const fz_tensor *k, const fz_tensor *v,
+                     const fz_tensor *v_first, int heads, int layout, float scale, int causal, float v_lambda,
+                     void *ws, size_t ws_bytes, fz_err *err) {
+  attn_job J;
+  int64_t B = q->shape[0], H, d;
+  if (layout == 0) {
+    H = q->shape[1]; J.Nq = q->shape[2]; d = q->shape[3]; J.Nk = k->shape[2]; J.dv = v->shape[3];
+  } else {
+    H = heads; J.Nq = q->shape[1]; d = q->shape[2] / H; J.Nk = k->shape[1]; J.dv = v->shape[2] / H;
+  }
+  J.d = d;
+  J.dp = fz_round_up(d, 16);
+  J.dvp = fz_round_up(J.dv, 16);
+  int nt = fz_cpu_threads(be);
+  int64_t per = per_thread_floats(d, J.dv);
+  if (!ws || ws_bytes < (size_t)nt * (size_t)per * sizeof(float))
+    return fz_fail(err, FZ_EINVAL, "attention: workspace of %zu bytes given, %zu needed", ws_bytes,
+                   (size_t)nt * (size_t)per * sizeof(float));
+  J.q = q->data; J.k = k->data; J.v = v->data; J.vf = v_first ? v_first->data : NULL; J.out = out->data;
+  J.qs = strides_of(layout, H, J.Nq, d);
+  J.ks = strides_of(layout, H, J.Nk, d);
+  J.vs = strides_of(layout, H, J.Nk, J.dv);
+  J.os = strides_of(layout, H, J.Nq, J.dv);
+  J.qscale = scale * 1.4426950408889634f;
+  J.vl = v_lambda;
+  J.causal = causal;
+  int64_t nqb = (J.Nq + BR - 1) / BR, tasks = B * H * nqb;
+  float *wsf = ws;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (tasks > 1)
+  for (int64_t t = 0; t < tasks; t++) {
+#ifdef _OPENMP
+    int tid = omp_get_thread_num();
+#else
+    int tid = 0;
+#endif
+    int64_t qb = t % nqb, bh = t / nqb;
+    attn_block(&J, bh / H, bh % H, qb * BR, wsf + (int64_t)tid * per);
+  }
+  return FZ_OK;
+}
