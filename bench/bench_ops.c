@@ -1,7 +1,9 @@
 // bench_ops.c — speed of the CPU nn kernels at the shapes the seed models use, as fractions of this
 // machine's ceilings measured in the same run: OpenBLAS SGEMM at 1024³ for compute-bound ops, a
 // STREAM-style triad (a = b + s·c, 12 bytes per element) for bandwidth-bound ops; 1 and 2 threads.
-// Usage: bench_ops [--quick] [--filter SUBSTRING] [--reps N]
+// Usage: bench_ops [--quick] [--filter SUBSTRING] [--reps N] [--cpu]
+// --cpu times with process CPU time instead of wall time: on a shared machine this leaves out the time
+// spent waiting for a core, but it adds up the threads, so only its 1-thread columns mean anything.
 // Rates: GFLOP/s counts 2 flops per multiply-add of the definition (no im2col or padding work);
 // GB/s counts the bytes an ideal kernel must move (each input read once, each output written once).
 // Timings on shared machines are noisy: read the ratios, which are measured side by side.
@@ -17,12 +19,15 @@
 #include <cblas.h>
 #endif
 
+// Monotonic clock in seconds.
+static int g_cpu_clock = 0;
 static double now(void) {
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  clock_gettime(g_cpu_clock ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+// qsort comparator for doubles.
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -111,6 +116,7 @@ static double triad_ceiling(int nt) {
 
 // ---- op runners ----------------------------------------------------------------------------------
 
+// Op runners: each calls one fz_op_* on the benchmark's prepared tensors.
 static int r_conv(bench *b, const fz_backend *be, fz_err *err) { return fz_op_conv2d(be, &b->t[2], &b->t[0], &b->t[1], &b->t[3], &b->cp, err); }
 static int r_convt(bench *b, const fz_backend *be, fz_err *err) { return fz_op_conv_transpose2d(be, &b->t[2], &b->t[0], &b->t[1], &b->t[3], &b->cp, err); }
 static int r_conv1d(bench *b, const fz_backend *be, fz_err *err) { return fz_op_conv1d(be, &b->t[2], &b->t[0], &b->t[1], &b->t[3], &b->c1, err); }
@@ -355,12 +361,23 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--quick")) g_quick = 1;
     else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
     else if (!strcmp(argv[i], "--reps") && i + 1 < argc) g_reps = atoi(argv[++i]);
-    else { fprintf(stderr, "usage: bench_ops [--quick] [--filter SUBSTRING] [--reps N]\n"); return 2; }
+    else if (!strcmp(argv[i], "--cpu")) g_cpu_clock = 1;
+    else { fprintf(stderr, "usage: bench_ops [--quick] [--filter SUBSTRING] [--reps N] [--cpu]\n"); return 2; }
   }
   if (g_reps < 1) g_reps = 1;
   const fz_backend *be1 = fz_backend_cpu(1), *be2 = fz_backend_cpu(2);
   double sg1 = sgemm_ceiling(1), sg2 = sgemm_ceiling(2), tr1 = triad_ceiling(1), tr2 = triad_ceiling(2);
-  printf("fusor bench_ops%s — ceilings measured in this run:\n", g_quick ? " --quick" : "");
+  double load[3] = {0, 0, 0};
+  FILE *lf = fopen("/proc/loadavg", "r");
+  if (lf) { if (fscanf(lf, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = -1; fclose(lf); }
+  printf("fusor bench_ops%s%s — load average at start %.2f (%d cores); ceilings measured in this run:\n", g_quick ? " --quick" : "",
+         g_cpu_clock ? " --cpu (process CPU time)" : "", load[0],
+#ifdef _OPENMP
+         omp_get_num_procs()
+#else
+         1
+#endif
+  );
   printf("  OpenBLAS SGEMM 1024^3: %.1f GFLOP/s (1 thread), %.1f GFLOP/s (2 threads)\n", sg1, sg2);
   printf("  triad a=b+s*c 3x64MB:  %.1f GB/s (1 thread), %.1f GB/s (2 threads)\n\n", tr1, tr2);
   printf("%-20s %-32s %9s %9s %6s %9s %9s %6s %7s\n", "op", "shape", "t1 ms", "rate1", "%ceil", "t2 ms", "rate2", "%ceil", "2t/1t");

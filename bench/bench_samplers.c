@@ -128,14 +128,14 @@ int main(int argc, char **argv) {
   study st[] = {
     {"euler (ve, karras)", FZ_SAMPLER_EULER, FZ_PROC_VE, FZ_SPACING_KARRAS, FZ_TERM_MIN, FZ_PRED_X0, 1, {16, 32, 64, 128, 256}, {0}, 0},
     {"heun (ve, karras)", FZ_SAMPLER_HEUN, FZ_PROC_VE, FZ_SPACING_KARRAS, FZ_TERM_MIN, FZ_PRED_X0, 2, {8, 16, 32, 64, 128}, {0}, 0},
-    {"midpoint (ve, karras)", FZ_SAMPLER_MIDPOINT, FZ_PROC_VE, FZ_SPACING_KARRAS, FZ_TERM_MIN, FZ_PRED_X0, 2, {8, 16, 32, 64, 128}, {0}, 0},
+    {"midpoint* (ve, karras)", FZ_SAMPLER_MIDPOINT, FZ_PROC_VE, FZ_SPACING_KARRAS, FZ_TERM_MIN, FZ_PRED_X0, 2, {8, 16, 32, 64, 128}, {0}, 0},
     {"dpmpp_2m (ve, karras)", FZ_SAMPLER_DPMPP_2M, FZ_PROC_VE, FZ_SPACING_KARRAS, FZ_TERM_MIN, FZ_PRED_X0, 2, {8, 16, 32, 64, 128}, {0}, 0},
     {"ddim eta=0 (vpsde)", FZ_SAMPLER_DDIM, FZ_PROC_VPSDE, FZ_SPACING_UNIFORM, FZ_TERM_MIN, FZ_PRED_EPS, 1, {16, 32, 64, 128, 256}, {0}, 0},
     {"dpmpp_2m (vpsde, karras)", FZ_SAMPLER_DPMPP_2M, FZ_PROC_VPSDE, FZ_SPACING_KARRAS, FZ_TERM_MIN, FZ_PRED_EPS, 2, {8, 16, 32, 64, 128}, {0}, 0},
     {"vpsde_ode (euler)", FZ_SAMPLER_VPSDE_ODE, FZ_PROC_VPSDE, FZ_SPACING_UNIFORM, FZ_TERM_MIN, FZ_PRED_EPS, 1, {16, 32, 64, 128, 256}, {0}, 0},
     {"flow_euler", FZ_SAMPLER_EULER, FZ_PROC_FLOW, FZ_SPACING_UNIFORM, FZ_TERM_ZERO, FZ_PRED_VELOCITY, 1, {8, 16, 32, 64, 128}, {0}, 0},
     {"flow_heun", FZ_SAMPLER_HEUN, FZ_PROC_FLOW, FZ_SPACING_UNIFORM, FZ_TERM_ZERO, FZ_PRED_VELOCITY, 2, {4, 8, 16, 32, 64}, {0}, 0},
-    {"flow_midpoint", FZ_SAMPLER_MIDPOINT, FZ_PROC_FLOW, FZ_SPACING_UNIFORM, FZ_TERM_ZERO, FZ_PRED_VELOCITY, 2, {4, 8, 16, 32, 64}, {0}, 0},
+    {"flow_midpoint*", FZ_SAMPLER_MIDPOINT, FZ_PROC_FLOW, FZ_SPACING_UNIFORM, FZ_TERM_ZERO, FZ_PRED_VELOCITY, 2, {4, 8, 16, 32, 64}, {0}, 0},
   };
   int ns = (int)(sizeof st / sizeof st[0]);
   const fz_backend *be = fz_backend_cpu(0);
@@ -163,7 +163,9 @@ int main(int argc, char **argv) {
     if (fabs(-st[s].slope - st[s].expect) > 0.3) bad++;
   }
   write_svg(svg, st, ns);
-  printf("wrote %s; %d of %d samplers outside expected order ± 0.3\n", svg, bad, ns);
+  printf("* explicit midpoint: nominal order 2; on Gaussian data the h^2 error term vanishes identically\n"
+         "  (the marginal variance is quadratic in the integration variable; docs/SAMPLERS.md), so 3 is measured\n");
+  printf("wrote %s; %d of %d samplers outside their nominal order ± 0.3\n", svg, bad, ns);
   free(start);
   free(res);
   fz_gauss_model_free(&gm);

@@ -81,4 +81,41 @@ typedef struct fz_fr_scores {
 // ms (the low-resolution MS) is only checked against lms for size (H = ratio·h); it is not used otherwise.
 int fz_metrics_fr(const fz_mimg *fused, const fz_mimg *ms, const fz_mimg *lms, const fz_mimg *pan, const char *sensor,
                   int ratio, int S, fz_fr_scores *s, fz_err *err);
+// ---------------------------------------------------------------- hyperspectral fusion, metrics_hsi.c
+typedef struct fz_hsi_scores {
+  double psnr, sam, ergas, ssim;
+} fz_hsi_scores;
+// The MHIF set of analysis_ref_batched_images.m / quality_assess.m: mean PSNR over bands (per band into
+// psnr_bands, C doubles, when not NULL), SAM (degrees), ERGAS at ratio, SSIM of (x/data_range)·255 (NaN below
+// 11×11). data_range is the "const" the images are divided by: 1 for data in [0,1].
+int fz_metrics_hsi(const fz_mimg *ref, const fz_mimg *fus, double ratio, double data_range, fz_hsi_scores *s,
+                   double *psnr_bands, fz_err *err);
+// ---------------------------------------------------------------- VIS/IR, multi-exposure, multi-focus, metrics_ivf.c
+// Definitions of MMIF-CDDFuse utils/Evaluator.py (fd8da1f), which produced the family's tables. Images are one
+// grey band (1×H×W) in 8-bit units; sources A (e.g. infrared / under-exposed / near focus) and B.
+typedef struct fz_ivf_scores {
+  double en, sd, sf, ag, mi, scd, vif, qabf, ssim;
+} fz_ivf_scores;
+typedef struct fz_ivf_opts {
+  double ssim_range;  // skimage data_range; default 2: what skimage < 0.21 used for float images (the CDDFuse tables)
+} fz_ivf_opts;
+void fz_ivf_opts_default(fz_ivf_opts *o);
+// Grey image for the metrics from a 1-band (rounded) or RGB (cv2 BGR2GRAY in float32, then np.round) image;
+// out holds H×W doubles.
+int fz_ivf_grey(const fz_mimg *img, double *out, fz_err *err);
+// EN: Shannon entropy (bits) of the 256-bin histogram of round(F). SD: population standard deviation.
+int fz_ivf_en(const fz_mimg *f, double *out, fz_err *err);
+int fz_ivf_sd(const fz_mimg *f, double *out, fz_err *err);
+// SF: sqrt(mean(row differences²) + mean(column differences²)). AG: mean sqrt((Gx² + Gy²)/2) with central
+// differences inside and one-sided ones on the border.
+int fz_ivf_sf(const fz_mimg *f, double *out, fz_err *err);
+int fz_ivf_ag(const fz_mimg *f, double *out, fz_err *err);
+// skimage structural_similarity(x, y, data_range): 7×7 uniform window, mirrored border, sample covariance,
+// mean over the map without a 3-pixel border.
+int fz_ivf_ssim(const fz_mimg *x, const fz_mimg *y, double data_range, double *out, fz_err *err);
+// All nine: EN, SD, SF, AG of F; MI = MI(F,A) + MI(F,B) (nats, every distinct value a label); SCD =
+// corr(A, F−B) + corr(B, F−A); VIF = VIFF(A,F) + VIFF(B,F); Qabf (Xydeas–Petrović, Sobel by 'same'
+// convolution); SSIM = SSIM(F,A) + SSIM(F,B). Images at least 7×7 (VIF needs about 40×40 for its 4 scales).
+int fz_metrics_ivf(const fz_mimg *fused, const fz_mimg *a, const fz_mimg *b, const fz_ivf_opts *o, fz_ivf_scores *s,
+                   fz_err *err);
 #endif

@@ -208,6 +208,13 @@ int fz_copy_channels(fz_model *m, fz_tensor *dst, int64_t c0, const fz_tensor *s
   return FZ_OK;
 }
 
+int fz_cat2(fz_model *m, const fz_tensor *first, const fz_tensor *second, int slot, fz_tensor *y, fz_err *err) {
+  int64_t s[4] = {first->shape[0], first->shape[1] + second->shape[1], first->shape[2], first->shape[3]};
+  if (fz_tmp(m, slot, 4, s, y, err)) return err->code;
+  if (fz_copy_channels(m, y, 0, first, err)) return err->code;
+  return fz_copy_channels(m, y, first->shape[1], second, err);
+}
+
 int fz_copy(fz_model *m, fz_tensor *dst, const fz_tensor *src, fz_err *err) {
   int64_t n = fz_tensor_numel(src);
   if (fz_tensor_numel(dst) != n) return fz_fail(err, FZ_EINTERNAL, "%s: copy of mismatched tensors", m->info.arch);

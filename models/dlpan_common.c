@@ -46,10 +46,3 @@ int fz_dlpan_res_run(fz_model *m, const fz_dlpan_res *r, fz_tensor *x, int t1, i
   if (fz_conv_run(m, &r->c21, &a, t2, DL_WS, &b, err)) return err->code;
   return fz_add(m, x, x, &b, err);
 }
-
-int fz_cat2(fz_model *m, const fz_tensor *first, const fz_tensor *second, int slot, fz_tensor *y, fz_err *err) {
-  int64_t s[4] = {first->shape[0], first->shape[1] + second->shape[1], first->shape[2], first->shape[3]};
-  if (fz_tmp(m, slot, 4, s, y, err)) return err->code;
-  if (fz_copy_channels(m, y, 0, first, err)) return err->code;
-  return fz_copy_channels(m, y, first->shape[1], second, err);
-}

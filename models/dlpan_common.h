@@ -21,9 +21,6 @@ int fz_dlpan_res_load(fz_model *m, fz_dlpan_res *r, int i, fz_err *err);
 // x <- x + conv21(relu(conv20(x))) in place; uses slots t1, t2 and the workspace slot.
 int fz_dlpan_res_run(fz_model *m, const fz_dlpan_res *r, fz_tensor *x, int t1, int t2, fz_err *err);
 
-// *y = cat([first, second], dim 1) in slot `slot` (first [N,C1,H,W], second [N,C2,H,W]).
-int fz_cat2(fz_model *m, const fz_tensor *first, const fz_tensor *second, int slot, fz_tensor *y, fz_err *err);
-
 // Key maps for `fusor convert` (drop res/backbone aliases, record spectral_num and WV3 defaults).
 int fz_keymap_pnn(fz_weights *w, fz_err *err);
 int fz_keymap_pannet(fz_weights *w, fz_err *err);

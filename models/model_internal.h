@@ -90,6 +90,8 @@ int fz_conv_into(fz_model *m, const fz_conv *c, const fz_tensor *x, fz_tensor *o
 // ---- tensor plumbing
 // Copies src [N, Cs, H, W] into channels c0 .. c0+Cs-1 of dst [N, Cd, H, W] (torch.cat along dim 1).
 int fz_copy_channels(fz_model *m, fz_tensor *dst, int64_t c0, const fz_tensor *src, fz_err *err);
+// *y = cat([first, second], dim 1) in slot `slot` (first [N,C1,H,W], second [N,C2,H,W]).
+int fz_cat2(fz_model *m, const fz_tensor *first, const fz_tensor *second, int slot, fz_tensor *y, fz_err *err);
 // dst = src (same numel) on the model's backend.
 int fz_copy(fz_model *m, fz_tensor *dst, const fz_tensor *src, fz_err *err);
 // out = a + b (same shape; out may alias a or b).

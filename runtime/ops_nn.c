@@ -48,6 +48,7 @@ static int need_vec(const fz_tensor *t, int64_t c, const char *op, const char *w
   return need_shape(t, 1, &c, op, what, err);
 }
 
+// Checks an activation kind and, for softplus, its beta.
 static int check_act(int act, float p0, const char *op, fz_err *err) {
   if (act < 0 || act >= FZ_ACT_COUNT) return fz_fail(err, FZ_EINVAL, "%s: activation %d is unknown, expected 0..%d", op, act, FZ_ACT_COUNT - 1);
   if (act == FZ_ACT_SOFTPLUS && !(p0 != 0 && isfinite(p0)))
@@ -55,6 +56,7 @@ static int check_act(int act, float p0, const char *op, fz_err *err) {
   return FZ_OK;
 }
 
+// Fails when out shares its data pointer with input in (ops that cannot run in place).
 static int no_alias(const fz_tensor *out, const fz_tensor *in, const char *op, const char *what, fz_err *err) {
   if (in && out->data && out->data == in->data)
     return fz_fail(err, FZ_EINVAL, "%s: out must not share memory with %s", op, what);
@@ -63,6 +65,7 @@ static int no_alias(const fz_tensor *out, const fz_tensor *in, const char *op, c
 
 // ---- convolutions --------------------------------------------------------------------------------
 
+// Copy of p (or defaults) with zero stride / dilation / groups replaced by 1.
 static fz_conv2d_params norm_conv(const fz_conv2d_params *p) {
   fz_conv2d_params q = p ? *p : (fz_conv2d_params){0};
   if (!q.stride_h) q.stride_h = 1;
@@ -73,6 +76,7 @@ static fz_conv2d_params norm_conv(const fz_conv2d_params *p) {
   return q;
 }
 
+// Output length of a convolution along one dim; -1 when the kernel does not fit.
 static int64_t conv_out(int64_t in, int pad_lo, int pad_hi, int dil, int64_t k, int stride) {
   int64_t span = in + pad_lo + pad_hi - (int64_t)dil * (k - 1) - 1;
   return span < 0 ? -1 : span / stride + 1;
@@ -353,6 +357,7 @@ int fz_op_gemm_segmented(const fz_backend *be, fz_tensor *out, const fz_tensor *
 
 // ---- normalisation -------------------------------------------------------------------------------
 
+// Checks a norm's eps is finite and >= 0.
 static int check_eps(float eps, const char *op, fz_err *err) {
   if (!(eps >= 0) || !isfinite(eps)) return fz_fail(err, FZ_EINVAL, "%s: eps = %g, expected a finite value >= 0", op, (double)eps);
   return FZ_OK;
@@ -440,6 +445,7 @@ static int need_bc(const fz_tensor *t, int64_t b, int64_t c, const char *op, con
   return FZ_OK;
 }
 
+// Checks layout and returns the channel count of x under it in *c.
 static int check_layout(const fz_tensor *x, int layout, const char *op, int64_t *c, fz_err *err) {
   if (layout != FZ_LAYOUT_NCHW && layout != FZ_LAYOUT_NLC) return fz_fail(err, FZ_EINVAL, "%s: layout %d is unknown", op, layout);
   *c = layout == FZ_LAYOUT_NCHW ? x->shape[1] : x->shape[x->ndim - 1];

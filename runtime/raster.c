@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +108,7 @@ static const struct { const char *ext; raster_fmt fmt; int writable; } k_formats
     {"jpeg", FMT_JPG, 1},
 };
 
+// Format of path by its (case-insensitive) extension; *writable says whether fusor can write it.
 static raster_fmt fmt_of(const char *path, int *writable) {
   char ext[16];
   fz_path_ext(path, ext, sizeof ext);
@@ -118,12 +120,14 @@ static raster_fmt fmt_of(const char *path, int *writable) {
   return FMT_NONE;
 }
 
+// The extensions fusor reads, grouped by library, for messages.
 const char *fz_raster_known_extensions(void) {
   return ".tif .tiff .gtif .img .jp2 .vrt .ntf .bil .bsq .bip (GDAL), .h5 .hdf5 (PanCollection), .mat, .png, .jpg .jpeg";
 }
 
 static const char *k_writable = ".tif .tiff .h5 .hdf5 .mat .png .jpg .jpeg";
 
+// Human name of the format path's extension maps to, or NULL.
 const char *fz_raster_format_name(const char *path) {
   switch (fmt_of(path, NULL)) {
     case FMT_GDAL: return "GeoTIFF/GDAL raster";
@@ -135,8 +139,10 @@ const char *fz_raster_format_name(const char *path) {
   }
 }
 
+// Name of an output sample type, including the float64 pseudo-dtype.
 const char *fz_out_dtype_name(fz_dtype dt) { return dt == FZ_RASTER_F64 ? "f64" : fz_dtype_name(dt); }
 
+// Opens path once to turn a missing/unreadable file or a directory into a clear errno message.
 int fz_check_readable(const char *path, fz_err *err) {
   if (!path || !*path) return fz_fail(err, FZ_EINVAL, "input: empty file name");
   int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -149,6 +155,11 @@ int fz_check_readable(const char *path, fz_err *err) {
   if (S_ISDIR(st.st_mode)) return fz_fail(err, FZ_EIO, "%s: is a directory, expected an image file", path);
   return FZ_OK;
 }
+
+// One lock for all libhdf5 / matio use (a synchronisation object, not data state).
+static pthread_mutex_t g_h5_mutex = PTHREAD_MUTEX_INITIALIZER;
+void fz_h5_lock(void) { pthread_mutex_lock(&g_h5_mutex); }
+void fz_h5_unlock(void) { pthread_mutex_unlock(&g_h5_mutex); }
 
 // ---------------------------------------------------------------- temp file + rename
 
@@ -192,11 +203,13 @@ int fz_out_begin(fz_outfile *o, const char *path, int overwrite, fz_err *err) {
   return fz_fail(err, FZ_EIO, "%s: cannot create a unique temporary file in '%s'", path, dir);
 }
 
+// Removes the temporary file of a failed write.
 void fz_out_abort(fz_outfile *o) {
   if (o->tmp[0]) unlink(o->tmp);
   o->tmp[0] = 0;
 }
 
+// fsyncs the temporary file and renames it onto the target (no-replace unless overwrite).
 int fz_out_commit(fz_outfile *o, fz_err *err) {
   if (!o->tmp[0]) return fz_fail(err, FZ_EINTERNAL, "%s: commit without a temporary file", o->path);
   int fd = open(o->tmp, O_RDONLY | O_CLOEXEC);
@@ -227,6 +240,7 @@ int fz_out_commit(fz_outfile *o, fz_err *err) {
   return FZ_OK;
 }
 
+// Writes n bytes into tmp with checked write() calls (short writes, EINTR, ENOSPC/EFBIG).
 int fz_write_whole_file(const char *tmp, const char *path, const void *data, size_t n, fz_err *err) {
   int fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd < 0) return fz_fail(err, FZ_EIO, "%s: cannot open the temporary file: %s", path, strerror(errno));
@@ -249,6 +263,7 @@ int fz_write_whole_file(const char *tmp, const char *path, const void *data, siz
 
 // ---------------------------------------------------------------- dispatch
 
+// Checks path is readable, then dispatches to the reader of its extension (r zeroed on failure).
 int fz_raster_read(const char *path, const fz_raster_sel *sel, fz_raster *r, fz_err *err) {
   memset(r, 0, sizeof *r);
   int rc = fz_check_readable(path, err);
@@ -276,6 +291,7 @@ static int check_raster(const char *path, const fz_raster *r, fz_err *err) {
   return fz_raster_check_dims(r->c, r->h, r->w, what, err);
 }
 
+// Validates r, then dispatches to the writer of path's extension.
 int fz_raster_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int overwrite, const char *key, fz_err *err) {
   if (!path || !*path) return fz_fail(err, FZ_EINVAL, "output: empty file name");
   int rc = check_raster(path, r, err);
@@ -294,16 +310,8 @@ int fz_raster_write(const char *path, const fz_raster *r, fz_dtype out_dtype, in
       size_t bytes = (size_t)r->c * r->h * r->w * (out_dtype == FZ_RASTER_F64 ? 8 : fz_dtype_size(out_dtype));
       return fz_mat_write(path, r, out_dtype, overwrite, key, bytes > ((size_t)1 << 31) - 4096, err);
     }
-    case FMT_H5: {
-      // PanCollection files always store float64 DN; out_dtype does not apply.
-      const char *k = key && *key ? key : "sr";
-      const fz_raster *none = NULL;
-      if (!strcmp(k, "gt")) return fz_h5_write_pancollection(path, 1, r, none, none, none, overwrite, err);
-      if (!strcmp(k, "ms")) return fz_h5_write_pancollection(path, 1, none, r, none, none, overwrite, err);
-      if (!strcmp(k, "lms")) return fz_h5_write_pancollection(path, 1, none, none, r, none, overwrite, err);
-      if (!strcmp(k, "pan")) return fz_h5_write_pancollection(path, 1, none, none, none, r, overwrite, err);
-      return fz_fail(err, FZ_EINVAL, "%s: HDF5 key '%s' unknown; expected gt, ms, lms or pan", path, k);
-    }
+    case FMT_H5:  // PanCollection files always store float64 DN; out_dtype does not apply
+      return fz_h5_write_named(path, key && *key ? key : "sr", 1, r, overwrite, err);
     case FMT_PNG: return fz_png_write(path, r, out_dtype, overwrite, err);
     case FMT_JPG:
       if (out_dtype != FZ_U8)
@@ -314,6 +322,7 @@ int fz_raster_write(const char *path, const fz_raster *r, fz_dtype out_dtype, in
   }
 }
 
+// Lists the variables of a .mat or datasets of an .h5 file.
 int fz_raster_list_vars(const char *path, fz_var_info *vars, int max, fz_err *err) {
   if (fz_check_readable(path, err)) return -1;
   raster_fmt f = fmt_of(path, NULL);
@@ -323,6 +332,7 @@ int fz_raster_list_vars(const char *path, fz_var_info *vars, int max, fz_err *er
   return -1;
 }
 
+// Names of a .mat file's variables (up to max), returning the total count.
 int fz_mat_list(const char *path, char names[][64], int max, fz_err *err) {
   fz_var_info v[256];
   int n = fz_check_readable(path, err) ? -1 : fz_mat_list_vars(path, v, 256, err);
@@ -342,6 +352,7 @@ int fz_raster_check_same_size(const fz_raster *a, const fz_raster *b, const char
                  na, a->h, a->w, a->c, nb, b->h, b->w, b->c);
 }
 
+// Scans C×H×W samples for the first NaN/Inf and reports its band, row and column.
 int fz_raster_check_finite(const fz_raster *r, const char *name, int pos[3], fz_err *err) {
   size_t hw = (size_t)r->h * r->w, n = hw * r->c;
   for (size_t i = 0; i < n; i++)
@@ -354,6 +365,7 @@ int fz_raster_check_finite(const fz_raster *r, const char *name, int pos[3], fz_
   return FZ_OK;
 }
 
+// Multiplies the samples by new_scale / scale and records the new scale.
 int fz_raster_rescale(fz_raster *r, double new_scale, fz_err *err) {
   if (!(new_scale > 0) || !isfinite(new_scale) || !(r->scale > 0))
     return fz_fail(err, FZ_EINVAL, "rescale: scales must be positive and finite (from %g to %g)", r->scale, new_scale);
@@ -364,6 +376,7 @@ int fz_raster_rescale(fz_raster *r, double new_scale, fz_err *err) {
   return FZ_OK;
 }
 
+// Uploads C×H×W samples (optionally / scale) into a new [1, C, H, W] f32 tensor on be.
 int fz_raster_to_tensor(const fz_raster *r, const fz_backend *be, int normalise, fz_tensor *t, fz_err *err) {
   memset(t, 0, sizeof *t);
   if (!r->data) return fz_fail(err, FZ_EINVAL, "raster to tensor: raster has no data");
@@ -389,6 +402,7 @@ int fz_raster_to_tensor(const fz_raster *r, const fz_backend *be, int normalise,
   return rc;
 }
 
+// Downloads image n of an [N, C, H, W] / [C, H, W] / [H, W] tensor into a new C×H×W raster.
 int fz_raster_from_tensor(const fz_tensor *t, int n, double scale, int denormalise, fz_raster *r, fz_err *err) {
   memset(r, 0, sizeof *r);
   int64_t N = 1, C = 1, H, W;
@@ -442,6 +456,7 @@ static void select_kth(float *a, ptrdiff_t n, ptrdiff_t k) {
   }
 }
 
+// p-quantile (index round(p*(m-1))) of the m finite, non-nodata values of x[0..n) by quickselect.
 float fz_percentile_f32(const float *x, size_t n, double p, int has_nodata, double nodata, fz_err *err) {
   float *a = malloc((n ? n : 1) * sizeof(float));
   if (!a) { fz_fail(err, FZ_ENOMEM, "percentile: cannot allocate %zu bytes", n * sizeof(float)); return NAN; }
@@ -460,6 +475,7 @@ float fz_percentile_f32(const float *x, size_t n, double p, int has_nodata, doub
   return v;
 }
 
+// Stretches three bands (2%..98% -> 0..255) into an 8-bit RGB PNG at out_path.
 int fz_raster_quicklook(const fz_raster *r, int r_band, int g_band, int b_band, const char *out_path, fz_err *err) {
   int bands[3] = {r_band, g_band, b_band};
   for (int i = 0; i < 3; i++)

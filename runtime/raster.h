@@ -60,7 +60,8 @@ int fz_raster_read(const char *path, const fz_raster_sel *sel, fz_raster *r, fz_
 // failure. Refuses to overwrite an existing file unless overwrite != 0.
 // Samples are stored as they are (rounded, saturated to the output type): rescale first if needed.
 // GeoTIFF: u8/u16/f32/FZ_RASTER_F64. .mat: u8/u16/f32/FZ_RASTER_F64, variable key (default "sr"),
-// v5 (v7.3 when the data exceed 2 GB; see fz_mat_write). .h5: a one-image PanCollection file under key.
+// v5 (v7.3 when the data exceed 2 GB; see fz_mat_write). .h5: a one-image float64 1×C×H×W dataset named
+// key (default "sr"; gt/ms/lms/pan make a PanCollection file). PNG/JPEG ignore geo metadata and scale.
 int fz_raster_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int overwrite, const char *key, fz_err *err);
 
 // PanCollection HDF5 (datasets gt/ms/lms/pan, N×C×H×W float64 DN).
@@ -81,6 +82,12 @@ int fz_mat_list(const char *path, char names[][64], int max, fz_err *err);
 // is 2^L-1, so that reading the file back restores the scale. Same temp-file/overwrite rules as above.
 int fz_mat_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int overwrite, const char *varname,
                  int v73, fz_err *err);
+
+// Reads the char variable name of a .mat file (e.g. sensor = 'WV2') into buf as ASCII (non-ASCII code units
+// dropped). FZ_EINVAL when absent (message lists the variables) or not a char array; truncation is an error.
+int fz_mat_read_string(const char *path, const char *name, char *buf, size_t n, fz_err *err);
+// Reads the real numeric scalar variable name of a .mat file (any class, e.g. ratio, L) into *v.
+int fz_mat_read_scalar(const char *path, const char *name, double *v, fz_err *err);
 
 // One variable / dataset of a .mat or .h5 file, for listings and messages.
 typedef struct fz_var_info {

@@ -8,15 +8,19 @@
 #include <string.h>
 
 #ifndef FZ_HAVE_GDAL
+// Stub without GDAL: FZ_EUNSUP.
 int fz_gdal_read(const char *path, fz_raster *r, fz_err *err) {
   return fz_fail(err, FZ_EUNSUP, "%s: cannot read GeoTIFF/GDAL rasters: built without GDAL (install libgdal-dev and rebuild)", path);
 }
+// Stub without GDAL: FZ_EUNSUP.
 int fz_gdal_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int overwrite, fz_err *err) {
   return fz_fail(err, FZ_EUNSUP, "%s: cannot write GeoTIFF: built without GDAL (install libgdal-dev and rebuild)", path);
 }
+// Stub without GDAL: FZ_EUNSUP (JPEG then goes through stb).
 int fz_gdal_jpeg_encode(const char *tmp, const char *path, const uint8_t *planes, int c, int h, int w, int quality, fz_err *err) {
   return fz_fail(err, FZ_EUNSUP, "%s: JPEG through GDAL: built without GDAL", path);
 }
+// Without GDAL: "none" or the start of the WKT.
 const char *fz_geo_crs_name(const fz_geo *g, char *buf, size_t n) {
   if (!g->projection || !*g->projection) snprintf(buf, n, "none");
   else snprintf(buf, n, "%.60s...", g->projection);
@@ -30,6 +34,7 @@ const char *fz_geo_crs_name(const fz_geo *g, char *buf, size_t n) {
 #include <pthread.h>
 
 static pthread_once_t g_gdal_once = PTHREAD_ONCE_INIT;
+// Registers GDAL's drivers (run once through pthread_once).
 static void gdal_register(void) { GDALAllRegister(); }
 
 // The messages GDAL reported during one fusor call (per call, so no global state).
@@ -57,6 +62,7 @@ static void gdal_begin(gdal_cap *cap) {
   CPLPushErrorHandlerEx(gdal_capture, cap);
   CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO");
 }
+// Ends a GDAL call: restores the PAM option and pops fusor's error handler.
 static void gdal_end(void) {
   CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", NULL);
   CPLPopErrorHandler();
@@ -76,6 +82,7 @@ static int src_dtype_of(GDALDataType t) {
   }
 }
 
+// Reads every band of a GDAL raster as f32 C×H×W plus geotransform, WKT, nodata, descriptions, scale.
 int fz_gdal_read(const char *path, fz_raster *r, fz_err *err) {
   gdal_cap cap;
   gdal_begin(&cap);
@@ -140,6 +147,7 @@ done:
   return rc;
 }
 
+// Writes C×H×W as a DEFLATE GeoTIFF (tiled above 512 px) with geo metadata, via a temp file.
 int fz_gdal_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int overwrite, fz_err *err) {
   GDALDataType gdt;
   switch ((int)out_dtype) {
@@ -151,8 +159,6 @@ int fz_gdal_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int 
       return fz_fail(err, FZ_EINVAL, "%s: cannot write %s samples to GeoTIFF; expected u8, u16, f32 or f64", path,
                      fz_out_dtype_name(out_dtype));
   }
-  if (r->geo.band_desc && r->geo.nbands_desc != r->c)
-    return fz_fail(err, FZ_EINVAL, "%s: %d band descriptions for %d bands; expected one per band", path, r->geo.nbands_desc, r->c);
   fz_outfile out;
   int rc = fz_out_begin(&out, path, overwrite, err);
   if (rc) return rc;
@@ -194,7 +200,8 @@ int fz_gdal_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int 
   for (int i = 0; i < r->c; i++) {
     GDALRasterBandH b = GDALGetRasterBand(ds, i + 1);
     if (r->geo.has_nodata && GDALSetRasterNoDataValue(b, r->geo.nodata) != CE_None) goto gdal_fail;
-    if (r->geo.band_desc && r->geo.band_desc[i]) GDALSetDescription(b, r->geo.band_desc[i]);
+    // descriptions only when there is one entry per band (geo copied from a PAN onto an MS output has 1)
+    if (r->geo.band_desc && r->geo.nbands_desc == r->c && r->geo.band_desc[i]) GDALSetDescription(b, r->geo.band_desc[i]);
     const float *src = r->data + (size_t)i * hw;
     CPLErr e;
     if (buf) {
@@ -221,6 +228,7 @@ fail:
   return rc;
 }
 
+// Copies c×h×w u8 planes into a MEM dataset and CreateCopy()s it as a JPEG into tmp.
 int fz_gdal_jpeg_encode(const char *tmp, const char *path, const uint8_t *planes, int c, int h, int w, int quality, fz_err *err) {
   gdal_cap cap;
   gdal_begin(&cap);
@@ -246,6 +254,7 @@ done:
   return rc;
 }
 
+// AUTHORITY:CODE (name) of g's WKT through OSR, or the CRS name when no EPSG code is found.
 const char *fz_geo_crs_name(const fz_geo *g, char *buf, size_t n) {
   if (!g->projection || !*g->projection) { snprintf(buf, n, "none"); return buf; }
   gdal_cap cap;

@@ -10,11 +10,13 @@
 
 #ifndef FZ_HAVE_HDF5
 #define NO_HDF5(path) fz_fail(err, FZ_EUNSUP, "%s: cannot use HDF5 files: built without HDF5 (install libhdf5-dev and rebuild)", path)
+// Stubs without HDF5: FZ_EUNSUP.
 int fz_h5_read(const char *path, const char *key, int index, fz_raster *r, fz_err *err) { return NO_HDF5(path); }
 int fz_h5_count(const char *path, const char *key, int *n, fz_err *err) { *n = 0; return NO_HDF5(path); }
 int fz_h5_list_vars(const char *path, fz_var_info *vars, int max, fz_err *err) { NO_HDF5(path); return -1; }
 int fz_h5_write_pancollection(const char *path, int n, const fz_raster *gt, const fz_raster *ms, const fz_raster *lms,
                               const fz_raster *pan, int overwrite, fz_err *err) { return NO_HDF5(path); }
+int fz_h5_write_named(const char *path, const char *key, int n, const fz_raster *imgs, int overwrite, fz_err *err) { return NO_HDF5(path); }
 int64_t fz_h5_mem_create(unsigned userblock, const char *path, fz_err *err) { NO_HDF5(path); return -1; }
 int fz_h5_mem_save(int64_t f, const char *tmp, const char *path, const void *head, size_t head_len, fz_err *err) {
   return NO_HDF5(path);
@@ -32,19 +34,26 @@ typedef H5L_info_t fz_h5l_info;
 #define FZ_H5_IS_HDF5(p) H5Fis_hdf5(p)
 #endif
 
-// Saved HDF5 automatic-error settings, restored at the end of each fusor call.
+// Saved HDF5 automatic-error settings, restored at the end of each fusor call. Begin/end also hold the
+// HDF5 lock (Debian's serial libhdf5 is not thread-safe).
 typedef struct h5_quiet {
   H5E_auto2_t fn;
   void *data;
 } h5_quiet;
 
+// Takes the HDF5 lock and switches HDF5's automatic error printing off (saving the old handler).
 static void h5_quiet_begin(h5_quiet *q) {
+  fz_h5_lock();
   q->fn = NULL;
   q->data = NULL;
   H5Eget_auto2(H5E_DEFAULT, &q->fn, &q->data);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
-static void h5_quiet_end(h5_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->fn, q->data); }
+// Restores HDF5's error printing and releases the lock.
+static void h5_quiet_end(h5_quiet *q) {
+  H5Eset_auto2(H5E_DEFAULT, q->fn, q->data);
+  fz_h5_unlock();
+}
 
 // Error-stack walker: keeps the innermost (first) description.
 static herr_t h5_walk(unsigned n, const H5E_error2_t *e, void *data) {
@@ -136,6 +145,7 @@ static const char *names_of(hid_t f, char *buf, size_t n) {
   return buf;
 }
 
+// Lists the root datasets (name, dims, type) of an .h5 file.
 int fz_h5_list_vars(const char *path, fz_var_info *vars, int max, fz_err *err) {
   h5_quiet q;
   h5_quiet_begin(&q);
@@ -200,6 +210,7 @@ static hid_t open_dataset(hid_t f, const char *path, const char *key, char used[
   return d;
 }
 
+// Reads image index of N×C×H×W dataset key as a C×H×W f32 raster (hyperslab, HDF5 converts).
 int fz_h5_read(const char *path, const char *key, int index, fz_raster *r, fz_err *err) {
   h5_quiet q;
   h5_quiet_begin(&q);
@@ -240,6 +251,7 @@ done:
   return rc;
 }
 
+// N of the N×C×H×W dataset key.
 int fz_h5_count(const char *path, const char *key, int *n, fz_err *err) {
   *n = 0;
   h5_quiet q;
@@ -290,6 +302,7 @@ static int write_key(hid_t f, const char *path, const char *key, int n, const fz
   return rc;
 }
 
+// Creates an HDF5 file held in memory (core driver, no backing store) with an optional userblock.
 int64_t fz_h5_mem_create(unsigned userblock, const char *path, fz_err *err) {
   char b[256];
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fcpl = H5Pcreate(H5P_FILE_CREATE), f = -1;
@@ -302,6 +315,7 @@ int64_t fz_h5_mem_create(unsigned userblock, const char *path, fz_err *err) {
   return f;
 }
 
+// Copies the in-memory file image (after head) into tmp with checked writes; closes f.
 int fz_h5_mem_save(int64_t f, const char *tmp, const char *path, const void *head, size_t head_len, fz_err *err) {
   char b[256];
   int rc = FZ_OK;
@@ -321,10 +335,9 @@ int fz_h5_mem_save(int64_t f, const char *tmp, const char *path, const void *hea
   return rc;
 }
 
-int fz_h5_write_pancollection(const char *path, int n, const fz_raster *gt, const fz_raster *ms, const fz_raster *lms,
-                              const fz_raster *pan, int overwrite, fz_err *err) {
-  if (n < 1) return fz_fail(err, FZ_EINVAL, "%s: %d images per key; expected at least 1", path ? path : "(null)", n);
-  if (!gt && !ms && !lms && !pan) return fz_fail(err, FZ_EINVAL, "%s: no key (gt, ms, lms, pan) given to write", path);
+// Writes the non-NULL arrays arrs[k] (n images each) as datasets keys[k] of a new file at path.
+static int write_file(const char *path, int n, const char *const *keys, const fz_raster *const *arrs, int nkeys, int overwrite,
+                      fz_err *err) {
   fz_outfile out;
   int rc = fz_out_begin(&out, path, overwrite, err);
   if (rc) return rc;
@@ -332,9 +345,7 @@ int fz_h5_write_pancollection(const char *path, int n, const fz_raster *gt, cons
   h5_quiet_begin(&q);
   hid_t f = fz_h5_mem_create(0, path, err);
   if (f < 0) rc = err ? (int)err->code : FZ_EIO;
-  const char *keys[4] = {"gt", "ms", "lms", "pan"};
-  const fz_raster *arrs[4] = {gt, ms, lms, pan};
-  for (int k = 0; k < 4 && !rc; k++)
+  for (int k = 0; k < nkeys && !rc; k++)
     if (arrs[k]) rc = write_key(f, path, keys[k], n, arrs[k], err);
   if (f >= 0) {
     if (!rc) rc = fz_h5_mem_save(f, out.tmp, path, NULL, 0, err);
@@ -346,5 +357,25 @@ int fz_h5_write_pancollection(const char *path, int n, const fz_raster *gt, cons
     return rc;
   }
   return fz_out_commit(&out, err);
+}
+
+// Writes the given gt/ms/lms/pan arrays (n images each) as float64 N×C×H×W datasets.
+int fz_h5_write_pancollection(const char *path, int n, const fz_raster *gt, const fz_raster *ms, const fz_raster *lms,
+                              const fz_raster *pan, int overwrite, fz_err *err) {
+  if (n < 1) return fz_fail(err, FZ_EINVAL, "%s: %d images per key; expected at least 1", path ? path : "(null)", n);
+  if (!gt && !ms && !lms && !pan) return fz_fail(err, FZ_EINVAL, "%s: no key (gt, ms, lms, pan) given to write", path);
+  const char *const keys[4] = {"gt", "ms", "lms", "pan"};
+  const fz_raster *const arrs[4] = {gt, ms, lms, pan};
+  return write_file(path, n, keys, arrs, 4, overwrite, err);
+}
+
+// Writes n images as one float64 N×C×H×W dataset of any name.
+int fz_h5_write_named(const char *path, const char *key, int n, const fz_raster *imgs, int overwrite, fz_err *err) {
+  if (n < 1) return fz_fail(err, FZ_EINVAL, "%s: %d images; expected at least 1", path ? path : "(null)", n);
+  if (!key || !*key || strchr(key, '/') || strlen(key) > 63)
+    return fz_fail(err, FZ_EINVAL, "%s: HDF5 dataset name '%s' must be 1..63 characters without '/'", path, key ? key : "");
+  const char *const keys[1] = {key};
+  const fz_raster *const arrs[1] = {imgs};
+  return write_file(path, n, keys, arrs, 1, overwrite, err);
 }
 #endif

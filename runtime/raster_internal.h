@@ -42,6 +42,12 @@ int fz_h5_read(const char *path, const char *key, int index, fz_raster *r, fz_er
 int fz_h5_list_vars(const char *path, fz_var_info *vars, int max, fz_err *err);
 int fz_mat_read(const char *path, const char *key, fz_raster *r, fz_err *err);
 int fz_mat_list_vars(const char *path, fz_var_info *vars, int max, fz_err *err);
+// Writes n images (same C, H, W) as one float64 N×C×H×W dataset named key (any name) of a new .h5 file.
+int fz_h5_write_named(const char *path, const char *key, int n, const fz_raster *imgs, int overwrite, fz_err *err);
+// Serialises every libhdf5 / matio call (the serial libhdf5 is not thread-safe; matio v7.3 uses it too).
+void fz_h5_lock(void);
+void fz_h5_unlock(void);
+
 // An HDF5 file built in memory (core driver, no backing store): nothing reaches the disk until
 // fz_h5_mem_save, so a disk error can never leave HDF5 with a half-closed file. Returns the hid_t or -1.
 // userblock reserves that many bytes at the start (512 for MATLAB v7.3). Caller silences HDF5 errors.

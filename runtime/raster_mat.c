@@ -14,10 +14,13 @@
 
 #ifndef FZ_HAVE_MATIO
 #define NO_MATIO(path) fz_fail(err, FZ_EUNSUP, "%s: cannot use MATLAB .mat files: built without matio (install libmatio-dev and rebuild)", path)
+// Stubs without matio: FZ_EUNSUP.
 int fz_mat_read(const char *path, const char *key, fz_raster *r, fz_err *err) { return NO_MATIO(path); }
 int fz_mat_list_vars(const char *path, fz_var_info *vars, int max, fz_err *err) { NO_MATIO(path); return -1; }
 int fz_mat_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int overwrite, const char *varname, int v73,
                  fz_err *err) { return NO_MATIO(path); }
+int fz_mat_read_string(const char *path, const char *name, char *buf, size_t n, fz_err *err) { return NO_MATIO(path); }
+int fz_mat_read_scalar(const char *path, const char *name, double *v, fz_err *err) { return NO_MATIO(path); }
 #else
 #include <matio.h>
 #include <pthread.h>
@@ -29,12 +32,15 @@ int fz_mat_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int o
 // that keeps the last error of the calling thread here instead of printing it.
 static pthread_once_t g_mat_once = PTHREAD_ONCE_INIT;
 static _Thread_local char g_mat_msg[400];
+// matio log function: keeps errors in the calling thread's buffer instead of printing them.
 static void mat_log(int level, char *msg) {
   if (level & (MATIO_LOG_LEVEL_ERROR | MATIO_LOG_LEVEL_CRITICAL)) snprintf(g_mat_msg, sizeof g_mat_msg, "%s", msg ? msg : "");
 }
+// Installs mat_log as matio's logger (once).
 static void mat_log_init(void) { Mat_LogInitFunc("fusor", mat_log); }
 
-// Silences matio's log and (for v7.3 files) HDF5's automatic error printing for one call.
+// Silences matio's log and (for v7.3 files) HDF5's automatic error printing for one call, holding the
+// HDF5 lock throughout.
 typedef struct mat_quiet {
 #ifdef FZ_HAVE_HDF5
   H5E_auto2_t fn;
@@ -42,7 +48,9 @@ typedef struct mat_quiet {
 #endif
   int dummy;
 } mat_quiet;
+// Takes the HDF5 lock, installs the logger, clears the message and mutes HDF5 error printing.
 static void quiet_begin(mat_quiet *q) {
+  fz_h5_lock();
   pthread_once(&g_mat_once, mat_log_init);
   g_mat_msg[0] = 0;
 #ifdef FZ_HAVE_HDF5
@@ -52,10 +60,12 @@ static void quiet_begin(mat_quiet *q) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 #endif
 }
+// Restores HDF5 error printing and releases the lock.
 static void quiet_end(mat_quiet *q) {
 #ifdef FZ_HAVE_HDF5
   H5Eset_auto2(H5E_DEFAULT, q->fn, q->data);
 #endif
+  fz_h5_unlock();
 }
 static const char *mat_msg(void) { return g_mat_msg[0] ? g_mat_msg : "matio error"; }
 
@@ -64,6 +74,7 @@ static const char *k_class_names[] = {"empty", "cell", "struct", "object", "char
 static const char *class_name(enum matio_classes c) {
   return (unsigned)c < sizeof k_class_names / sizeof k_class_names[0] ? k_class_names[c] : "unknown";
 }
+// 1 for the real numeric MATLAB classes (double .. uint64).
 static int is_numeric(enum matio_classes c) { return c >= MAT_C_DOUBLE && c <= MAT_C_UINT64; }
 
 // Opens path read-only; FZ_EFORMAT when it is not a .mat file.
@@ -95,6 +106,7 @@ static int list_open(mat_t *m, fz_var_info *vars, int max) {
   return n;
 }
 
+// Lists a .mat file's variables (name, MATLAB dims, class) without reading their data.
 int fz_mat_list_vars(const char *path, fz_var_info *vars, int max, fz_err *err) {
   mat_quiet q;
   quiet_begin(&q);
@@ -146,6 +158,57 @@ static double read_scalar(mat_t *m, const char *name) {
   }
   if (v) Mat_VarFree(v);
   return x;
+}
+
+// Reads a char array (1-, 2- or 4-byte code units) as ASCII into buf.
+int fz_mat_read_string(const char *path, const char *name, char *buf, size_t n, fz_err *err) {
+  mat_quiet q;
+  quiet_begin(&q);
+  int rc = FZ_OK;
+  matvar_t *v = NULL;
+  mat_t *m = mat_open(path, err);
+  if (!m) { rc = err ? (int)err->code : FZ_EFORMAT; goto done; }
+  char list[700];
+  if (!(v = Mat_VarRead(m, name))) {
+    rc = fz_fail(err, FZ_EINVAL, "%s: no variable '%s'; the file holds %s", path, name, describe_vars(m, list, sizeof list));
+    goto done;
+  }
+  size_t es = v->data_size, cnt = es ? v->nbytes / es : 0;
+  if (v->class_type != MAT_C_CHAR || !v->data || (es != 1 && es != 2 && es != 4)) {
+    rc = fz_fail(err, FZ_EINVAL, "%s: variable '%s' is a %s array; expected a char array (text)", path, name, class_name(v->class_type));
+    goto done;
+  }
+  if (cnt >= n) { rc = fz_fail(err, FZ_EINVAL, "%s: text variable '%s' has %zu characters; buffer holds %zu", path, name, cnt, n - 1); goto done; }
+  size_t k = 0;
+  for (size_t i = 0; i < cnt; i++) {
+    uint32_t ch = es == 1 ? ((const uint8_t *)v->data)[i] : es == 2 ? ((const uint16_t *)v->data)[i] : ((const uint32_t *)v->data)[i];
+    if (ch > 0 && ch < 128) buf[k++] = (char)ch;
+  }
+  buf[k] = 0;
+done:
+  if (v) Mat_VarFree(v);
+  if (m) Mat_Close(m);
+  quiet_end(&q);
+  return rc;
+}
+
+// Reads a numeric scalar through read_scalar, with messages for absent or non-scalar variables.
+int fz_mat_read_scalar(const char *path, const char *name, double *out, fz_err *err) {
+  mat_quiet q;
+  quiet_begin(&q);
+  int rc = FZ_OK;
+  mat_t *m = mat_open(path, err);
+  if (!m) rc = err ? (int)err->code : FZ_EFORMAT;
+  else {
+    double x = read_scalar(m, name);
+    char list[700];
+    if (isnan(x))
+      rc = fz_fail(err, FZ_EINVAL, "%s: no real numeric scalar variable '%s'; the file holds %s", path, name, describe_vars(m, list, sizeof list));
+    else *out = x;
+    Mat_Close(m);
+  }
+  quiet_end(&q);
+  return rc;
 }
 
 // Chooses the default variable: "sr" when present, else the only numeric 2-D/3-D array that is not a vector.
@@ -210,6 +273,7 @@ static enum matio_types mem_type_of(enum matio_classes c) {
   return is_numeric(c) ? t[c] : MAT_T_UNKNOWN;
 }
 
+// Reads variable key (H×W or H×W×C column-major, or B×(H·W) with "NAME:HxW") as C×H×W; scale from L.
 int fz_mat_read(const char *path, const char *key, fz_raster *r, fz_err *err) {
   mat_quiet q;
   quiet_begin(&q);
@@ -293,6 +357,7 @@ done:
   return rc;
 }
 
+// Reads a 32-bit unsigned integer stored little-endian (or big-endian when swap).
 static uint32_t rd32(const unsigned char *p, int swap) {
   return swap ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
               : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
@@ -332,6 +397,7 @@ static int valid_name(const char *s) {
   return 1;
 }
 
+// Transposes C×H×W into MATLAB H×W×C, converts the type and writes v5 (matio) or v7.3 (HDF5) via a temp file.
 int fz_mat_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int overwrite, const char *varname, int v73,
                  fz_err *err) {
   const char *name = varname && *varname ? varname : "sr";

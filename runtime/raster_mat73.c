@@ -9,6 +9,7 @@
 #include <time.h>
 
 #ifndef FZ_HAVE_HDF5
+// Stub without HDF5: FZ_EUNSUP.
 int fz_mat73_write(const char *tmp, const char *path, const fz_mat73_var *vars, int n, fz_err *err) {
   return fz_fail(err, FZ_EUNSUP, "%s: cannot write .mat v7.3: built without HDF5 (install libhdf5-dev and rebuild)", path);
 }
@@ -44,7 +45,9 @@ static int set_class(hid_t o, const char *cls) {
   return ok ? 0 : -1;
 }
 
+// Builds the v7.3 file in memory (one dataset per variable, dims reversed) and writes userblock + image.
 int fz_mat73_write(const char *tmp, const char *path, const fz_mat73_var *vars, int n, fz_err *err) {
+  fz_h5_lock();
   H5E_auto2_t old_fn = NULL;
   void *old_data = NULL;
   H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
@@ -79,6 +82,7 @@ int fz_mat73_write(const char *tmp, const char *path, const fz_mat73_var *vars, 
     else H5Fclose(f);
   }
   H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+  fz_h5_unlock();
   return rc;
 }
 #endif

@@ -11,6 +11,7 @@
 
 #ifndef FZ_HAVE_STB
 #define NO_STB(path) fz_fail(err, FZ_EUNSUP, "%s: cannot use PNG/JPEG: built without stb (install libstb-dev and rebuild)", path)
+// Stubs without stb: FZ_EUNSUP.
 int fz_stb_read(const char *path, fz_raster *r, fz_err *err) { return NO_STB(path); }
 int fz_png_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int overwrite, fz_err *err) { return NO_STB(path); }
 int fz_jpg_write(const char *path, const fz_raster *r, int quality, int overwrite, fz_err *err) { return NO_STB(path); }
@@ -27,6 +28,7 @@ int fz_jpg_write(const char *path, const fz_raster *r, int quality, int overwrit
 #include <stb_image_write.h>
 #pragma GCC diagnostic pop
 
+// Decodes a PNG (8/16-bit) or JPEG into C×H×W (C = channels in the file), scale 255 or 65535.
 int fz_stb_read(const char *path, fz_raster *r, fz_err *err) {
   FILE *f = fopen(path, "rb");
   if (!f) return fz_fail(err, FZ_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -59,6 +61,7 @@ typedef struct sink {
   FILE *f;
   int failed;
 } sink;
+// stb write callback (also used by the PNG encoder).
 static void sink_write(void *ctx, void *data, int size) {
   sink *s = ctx;
   if (!s->failed && size > 0 && fwrite(data, 1, (size_t)size, s->f) != (size_t)size) s->failed = errno ? errno : EIO;
@@ -77,6 +80,7 @@ static void *interleave(const fz_raster *r, fz_dtype dt) {
   return out;
 }
 
+// Stores v big-endian in p[0..3].
 static void put32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16); p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v; }
 
 // CRC-32 (PNG/zlib polynomial) of len bytes, continuing from crc; table built by the caller.
@@ -191,7 +195,8 @@ static int stb_write(const char *path, const fz_raster *r, int jpeg, fz_dtype dt
                    "or a quicklook for an RGB preview)", path, jpeg ? "JPEG" : "PNG", r->c);
   if (jpeg && (r->c == 2 || r->c == 4))
     return fz_fail(err, FZ_EINVAL, "%s: JPEG holds 1 (grey) or 3 (RGB) bands, not %d; use .png", path, r->c);
-  if ((size_t)r->w * r->c * (dt == FZ_U16 ? 2 : 1) > 0x7fffffff / 2 || (jpeg && (r->w > 65535 || r->h > 65535)))
+  size_t raw = ((size_t)r->w * r->c * (dt == FZ_U16 ? 2 : 1) + 1) * (size_t)r->h;  // filtered PNG bytes (int in stb)
+  if ((!jpeg && raw > 0x7fffffff / 2) || (jpeg && (r->w > 65535 || r->h > 65535)))
     return fz_fail(err, FZ_EINVAL, "%s: %d x %d is too large for %s; use .tif", path, r->h, r->w, jpeg ? "JPEG (65535 max)" : "PNG");
 #ifdef FZ_HAVE_GDAL
   if (jpeg) return gdal_jpeg(path, r, quality, overwrite, err);
@@ -220,6 +225,7 @@ static int stb_write(const char *path, const fz_raster *r, int jpeg, fz_dtype dt
   return fz_out_commit(&out, err);
 }
 
+// Writes 1..4 bands as an 8-bit (stb) or 16-bit (own encoder) PNG.
 int fz_png_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int overwrite, fz_err *err) {
   if (out_dtype != FZ_U8 && out_dtype != FZ_U16)
     return fz_fail(err, FZ_EINVAL, "%s: PNG holds u8 or u16 samples; asked for %s (use .tif or .mat for floats)", path,
@@ -227,6 +233,7 @@ int fz_png_write(const char *path, const fz_raster *r, fz_dtype out_dtype, int o
   return stb_write(path, r, 0, out_dtype, 0, overwrite, err);
 }
 
+// Writes 1 or 3 bands as an 8-bit JPEG of the given quality.
 int fz_jpg_write(const char *path, const fz_raster *r, int quality, int overwrite, fz_err *err) {
   return stb_write(path, r, 1, FZ_U8, quality, overwrite, err);
 }

@@ -85,8 +85,8 @@ const char *fz_wshape_str(int ndim, const int64_t *shape, char *buf, size_t n);
 // Copies src into dst (n bytes incl. NUL) replacing control bytes with '?': safe to print.
 const char *fz_printable(const char *src, char *dst, size_t n);
 
-// Loads any weights file: a zip ("PK\3\4", PyTorch .pth) or else safetensors. display names the
-// file in messages (NULL = path).
+// Loads any weights file by content: a zip ("PK\3\4": PyTorch .pth) or a legacy torch pickle
+// goes to pth_open, anything else to st_open. Messages name the file by path.
 int fz_weights_load(const char *path, fz_weights *w, fz_err *err);
 
 #define FZ_WLOAD_F64_TO_F32 1  // flag: convert an F64 tensor to f32 instead of refusing it

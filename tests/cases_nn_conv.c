@@ -95,6 +95,8 @@ CONV_CASE(conv2d_dw_mult2_s2_reflect, {1, 4, 10, 9, 8, 3, 3, 1, {.stride_h = 2, 
 CONV_CASE(conv2d_dw7x7_bands, {1, 2, 19, 21, 2, 7, 7, 1, {.pad_h = 3, .pad_w = 3, .groups = 2, .pad_mode = FZ_PAD_REPLICATE}})
 // depthwise 5×5 circular.
 CONV_CASE(conv2d_dw5x5_circular, {2, 3, 6, 5, 3, 5, 5, 0, {.pad_h = 2, .pad_w = 2, .groups = 3, .pad_mode = FZ_PAD_CIRCULAR, .act = FZ_ACT_SILU}})
+// depthwise on wide rows (64-wide vector blocks, 16-wide blocks and a scalar tail), dilation 2, reflect.
+CONV_CASE(conv2d_dw_wide_rows, {2, 3, 5, 87, 3, 3, 3, 1, {.pad_h = 2, .pad_w = 2, .dil_h = 2, .dil_w = 2, .groups = 3, .pad_mode = FZ_PAD_REFLECT}})
 // one input channel, 6 outputs (PAN stem: the depthwise path with multiplier 6).
 CONV_CASE(conv2d_cin1, {2, 1, 9, 8, 6, 3, 3, 1, {.pad_h = 1, .pad_w = 1}})
 // 1×1 image with a 3×3 kernel and zero padding.
@@ -132,6 +134,7 @@ typedef struct {
   fz_conv2d_params p;
 } convt_spec;
 
+// Runs conv_transpose2d for spec s and compares with the scatter-form double loop.
 static int run_convt(const fz_backend *be, uint64_t seed, fz_op_result *res, fz_err *err, const convt_spec *s) {
   nn_case c;
   nc_init(&c, be, seed, err);
@@ -201,6 +204,7 @@ typedef struct {
   fz_conv1d_params p;
 } conv1_spec;
 
+// Runs conv1d for spec s and compares with the double loop.
 static int run_conv1d(const fz_backend *be, uint64_t seed, fz_op_result *res, fz_err *err, const conv1_spec *s) {
   nn_case c;
   nc_init(&c, be, seed, err);

@@ -10,12 +10,14 @@ void nc_init(nn_case *c, const fz_backend *be, uint64_t seed, fz_err *err) {
   c->err = err;
 }
 
+// The next free tensor slot, or NULL (and rc set) when the case failed or ran out.
 static fz_tensor *slot(nn_case *c) {
   if (c->rc) return NULL;
   if (c->nt >= NC_MAX) { c->rc = fz_fail(c->err, FZ_EINTERNAL, "nn case: more than %d tensors", NC_MAX); return NULL; }
   return &c->t[c->nt];
 }
 
+// Records host buffer p to be freed by nc_free; NULL (rc set) on allocation failure.
 static void *keep(nn_case *c, void *p) {
   if (!p) { if (!c->rc) c->rc = fz_fail(c->err, FZ_ENOMEM, "nn case: no memory"); return NULL; }
   if (c->nh >= NC_MAX * 2) { free(p); if (!c->rc) c->rc = fz_fail(c->err, FZ_EINTERNAL, "nn case: too many buffers"); return NULL; }
@@ -72,6 +74,7 @@ double *nc_ref(nn_case *c, int64_t n) {
   return keep(c, calloc((size_t)(n > 0 ? n : 1), sizeof(double)));
 }
 
+// Downloads t and records its mixed error against ref in res (more: keep the worst comparison).
 static void compare(nn_case *c, fz_op_result *res, const fz_tensor *t, const double *ref, double tol, const char *detail, int more) {
   if (c->rc || !t || !ref) return;
   float *got = fz_case_download(t, c->err);

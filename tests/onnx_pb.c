@@ -8,6 +8,7 @@
 
 typedef struct { const uint8_t *p, *end; } pb;
 
+// Reads a base-128 varint (at most 10 bytes) into *v; -1 when truncated or too long.
 static int pb_varint(pb *b, uint64_t *v) {
   uint64_t r = 0;
   for (int s = 0; s < 64; s += 7) {
@@ -39,6 +40,7 @@ static int pb_bytes(pb *b, pb *sub) {
   return 0;
 }
 
+// Skips a field's payload of wire type wt; -1 on unknown types or truncation.
 static int pb_skip(pb *b, int wt) {
   uint64_t v;
   pb sub;
@@ -51,6 +53,7 @@ static int pb_skip(pb *b, int wt) {
   }
 }
 
+// Copies a length-delimited string into dst (truncated to cap-1 bytes, NUL-terminated).
 static void copy_str(char *dst, size_t cap, const pb *s) {
   size_t n = (size_t)(s->end - s->p);
   if (n >= cap) n = cap - 1;
@@ -138,6 +141,7 @@ bad:
   return fz_fail(err, FZ_EFORMAT, "%s: malformed TensorProto", path);
 }
 
+// Reads a whole file (at most 256 MiB) into a malloc'd buffer.
 static int read_file(const char *path, uint8_t **buf, size_t *n, fz_err *err) {
   FILE *f = fopen(path, "rb");
   if (!f) return fz_fail(err, FZ_EIO, "%s: cannot open", path);

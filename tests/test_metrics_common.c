@@ -58,7 +58,7 @@ int fzt_ref_load(const char *name, fzt_ref *r, fz_err *err) {
       if (v) r->val = v;
       if (!k || !v) { fclose(f); fzt_ref_free(r); return fz_fail(err, FZ_ENOMEM, "%s: no memory", path); }
     }
-    snprintf(r->key[r->n], sizeof r->key[0], "%s", line);
+    snprintf(r->key[r->n], sizeof r->key[0], "%.95s", line);
     r->val[r->n++] = strtod(comma + 1, NULL);
   }
   fclose(f);

@@ -8,48 +8,17 @@
 
 #define PARITY_TOL 1e-4  // fp32 max |fusor - PyTorch| on [0,1]-normalised data (DESIGN.md)
 
-// Runs arch (weights file wfile) on golden inputs case cname and compares with golden tensor gname of
-// <arch>.safetensors; stride 3 subsampling when sub3 (the stored 256x256 outputs are out[..., ::3, ::3]).
+// Runs m on golden case cname and compares with tensor gname of tests/golden/<arch>.safetensors (::3 when sub3).
 static void parity_case(fz_tctx *t_, fz_model *m, const char *arch, const char *cname, const char *gname, int sub3) {
-  char p1[512], p2[512];
   fz_err err = {0};
-  const fz_backend *be = fz_model_backend(m);
-  const fz_model_info *I = fz_model_get_info(m);
-  snprintf(p1, sizeof p1, "inputs_%s.safetensors", cname);
-  snprintf(p2, sizeof p2, "%s.safetensors", arch);
-  char b1[600], b2[600];
-  CHECKF(golden_path(p1, b1, sizeof b1) && golden_path(p2, b2, sizeof b2), "golden files %s / %s missing", p1, p2);
-  fz_weights gi, go;
-  CHECK_OK(st_open(b1, &gi, &err), &err);
-  if (st_open(b2, &go, &err)) { st_close(&gi); CHECKF(0, "%s", err.msg); }
-  fz_tensor ms = {0}, lms = {0}, pan = {0}, out = {0};
-  float *ref = NULL, *got = NULL;
-  int ok = !golden_input(be, &gi, "ms", 2047.0f, &ms, &err) && !golden_input(be, &gi, "lms", 2047.0f, &lms, &err) &&
-           !golden_input(be, &gi, "pan", 2047.0f, &pan, &err) &&
-           !fz_tensor_alloc(&out, be, FZ_F32, 4, lms.shape, &err);
-  fz_pan_inputs in = {&ms, &lms, &pan};
-  if (ok) ok = !fz_model_forward(m, &in, &out, &err);
-  int64_t nref = 0, shp[5];
-  if (ok) ok = (ref = golden_floats(&go, gname, &nref, NULL, shp, &err)) != NULL;
-  double md = INFINITY;
-  if (ok) {
-    int64_t n = fz_tensor_numel(&out), C = out.shape[1], H = out.shape[2], W = out.shape[3];
-    got = malloc((size_t)n * sizeof *got);
-    ok = got && !fz_tensor_download(&out, got, (size_t)n * sizeof *got, &err);
-    if (ok && sub3) {  // keep out[:, :, ::3, ::3]
-      int64_t h3 = (H + 2) / 3, w3 = (W + 2) / 3, k = 0;
-      for (int64_t c = 0; c < C; c++)
-        for (int64_t y = 0; y < H; y += 3)
-          for (int64_t x = 0; x < W; x += 3) got[k++] = got[(c * H + y) * W + x];
-      n = C * h3 * w3;
-    }
-    if (ok && n != nref) { ok = 0; snprintf(err.msg, sizeof err.msg, "golden %s has %lld values, fusor %lld", gname, (long long)nref, (long long)n); }
-    if (ok) md = max_abs_diff(got, ref, n);
-  }
-  fz_tensor_free(&ms); fz_tensor_free(&lms); fz_tensor_free(&pan); fz_tensor_free(&out);
-  free(ref); free(got);
-  st_close(&gi); st_close(&go);
-  CHECKF(ok, "%s %s: %s", I->arch, cname, err.msg);
+  float *got = NULL;
+  int64_t shp[4];
+  char file[128];
+  snprintf(file, sizeof file, "%s.safetensors", arch);
+  CHECK_OK(golden_forward(m, cname, 2047.0f, &got, shp, &err), &err);
+  double md = golden_compare(got, shp, file, gname, sub3, &err);
+  free(got);
+  CHECKF(md >= 0, "%s %s: %s", arch, cname, err.msg);
   printf("     %s %s: max |fusor - pytorch| = %.3g\n", arch, cname, md);
   CHECKF(md <= PARITY_TOL, "%s %s: max abs diff %.3g > %g", arch, cname, md, PARITY_TOL);
 }

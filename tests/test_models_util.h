@@ -60,4 +60,61 @@ static inline double max_abs_diff(const float *a, const float *b, int64_t n) {
   }
   return m;
 }
+
+// Runs m on golden inputs tests/golden/inputs_<cname>.safetensors (DN / scale) and returns the output
+// [N, C, H, W] as a malloc'd host array in *out (shape in shp). Inputs the model does not read are still built.
+static inline int golden_forward(fz_model *m, const char *cname, float scale, float **out, int64_t shp[4], fz_err *err) {
+  char rel[256], path[600];
+  *out = NULL;
+  snprintf(rel, sizeof rel, "inputs_%s.safetensors", cname);
+  if (!golden_path(rel, path, sizeof path)) return fz_fail(err, FZ_EIO, "golden file tests/golden/%s is missing", rel);
+  fz_weights gi;
+  if (st_open(path, &gi, err)) return err->code;
+  const fz_backend *be = fz_model_backend(m);
+  fz_tensor ms = {0}, lms = {0}, pan = {0}, o = {0};
+  int rc = golden_input(be, &gi, "ms", scale, &ms, err);
+  if (!rc) rc = golden_input(be, &gi, "lms", scale, &lms, err);
+  if (!rc) rc = golden_input(be, &gi, "pan", scale, &pan, err);
+  if (!rc) rc = fz_tensor_alloc(&o, be, FZ_F32, 4, lms.shape, err);
+  fz_pan_inputs in = {&ms, &lms, &pan};
+  if (!rc) rc = fz_model_forward(m, &in, &o, err);
+  int64_t n = rc ? 0 : fz_tensor_numel(&o);
+  if (!rc && !(*out = malloc((size_t)n * sizeof **out))) rc = fz_fail(err, FZ_ENOMEM, "out of memory");
+  if (!rc) rc = fz_tensor_download(&o, *out, (size_t)n * sizeof **out, err);
+  if (!rc) for (int i = 0; i < 4; i++) shp[i] = o.shape[i];
+  if (rc) { free(*out); *out = NULL; }
+  fz_tensor_free(&ms); fz_tensor_free(&lms); fz_tensor_free(&pan); fz_tensor_free(&o);
+  st_close(&gi);
+  return rc;
+}
+
+// max |got - golden| where golden is tensor gname of tests/golden/<file>; when sub3 the golden holds
+// got[..., ::3, ::3]. Returns the difference, or -1 with err set.
+static inline double golden_compare(const float *got, const int64_t shp[4], const char *file, const char *gname, int sub3,
+                                    fz_err *err) {
+  char path[600];
+  if (!golden_path(file, path, sizeof path)) { fz_fail(err, FZ_EIO, "golden file tests/golden/%s is missing", file); return -1; }
+  fz_weights go;
+  if (st_open(path, &go, err)) return -1;
+  int64_t nref = 0, C = shp[0] * shp[1], H = shp[2], W = shp[3];
+  float *ref = golden_floats(&go, gname, &nref, NULL, NULL, err);
+  st_close(&go);
+  if (!ref) return -1;
+  int64_t h = sub3 ? (H + 2) / 3 : H, w = sub3 ? (W + 2) / 3 : W, n = C * h * w;
+  float *sel = malloc((size_t)(n ? n : 1) * sizeof *sel);
+  double md = -1;
+  if (!sel) fz_fail(err, FZ_ENOMEM, "out of memory");
+  else if (n != nref) fz_fail(err, FZ_EINVAL, "golden %s has %lld values, fusor gives %lld", gname, (long long)nref, (long long)n);
+  else {
+    int st = sub3 ? 3 : 1;
+    int64_t k = 0;
+    for (int64_t c = 0; c < C; c++)
+      for (int64_t y = 0; y < H; y += st)
+        for (int64_t x = 0; x < W; x += st) sel[k++] = got[(c * H + y) * W + x];
+    md = max_abs_diff(sel, ref, n);
+  }
+  free(sel);
+  free(ref);
+  return md;
+}
 #endif

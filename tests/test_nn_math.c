@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Oracle: double-precision libm exp/erf/tanh/log1p on dense sweeps (bounds are those the header promises).
+// Oracle: double-precision libm exp/erf/tanh/log1p/sin on dense sweeps (bounds are those the header promises).
 TEST(nn_vmath_accuracy_sweeps) {
   const int n = 400000;
-  double e_exp = 0, e_erf = 0, e_tanh = 0, e_log = 0;
+  double e_exp = 0, e_erf = 0, e_tanh = 0, e_log = 0, e_sin = 0;
   for (int i = 0; i <= n; i++) {
     float x = -87.0f + (88.7f + 87.0f) * (float)i / (float)n;
     double r = exp((double)x);
@@ -19,6 +19,8 @@ TEST(nn_vmath_accuracy_sweeps) {
     if (y != 0) e_tanh = fmax(e_tanh, fabs(fz_vtanh(y) - tanh(y)) / fabs(tanh(y)));
     float t = (float)i / (float)n;
     if (t > 0) e_log = fmax(e_log, fabs(fz_vlog1p01(t) - log1p(t)) / log1p(t));
+    float z = -8192.0f + 16384.0f * (float)i / (float)n;
+    e_sin = fmax(e_sin, fabs(fz_vsin(z) - sin(z)));
   }
   for (int k = 1; k < 150; k++) {  // tiny arguments: log1p(t) ≈ t must keep full relative accuracy
     float t = ldexpf(1.0f, -k);
@@ -29,6 +31,7 @@ TEST(nn_vmath_accuracy_sweeps) {
   CHECKF(e_erf <= 3e-7, "erf absolute error %.3g > 3e-7", e_erf);
   CHECKF(e_tanh <= 4e-7, "tanh relative error %.3g > 4e-7", e_tanh);
   CHECKF(e_log <= 4e-7, "log1p relative error %.3g > 4e-7", e_log);
+  CHECKF(e_sin <= 1.5e-7, "sin absolute error %.3g > 1.5e-7", e_sin);
 }
 
 // Oracle: IEEE-754 limits of the PyTorch definitions — exp(+inf) = inf, exp(-inf) = 0, exp(-100) is the
@@ -101,4 +104,22 @@ TEST(nn_softmax_pool_clamp_special) {
   fz_tensor_free(&p);
   fz_tensor_free(&x);
   fz_tensor_free(&o);
+}
+
+// Oracle: libm sinf — arguments beyond the vector range (|x| > 8192, non-finite) take sinf's exact
+// reduction, also in place; NaN/inf give NaN as in torch.sin.
+TEST(nn_sin_large_arguments) {
+  const fz_backend *be = fz_backend_cpu(1);
+  fz_err err = {0};
+  float in[6] = {1e6f, -123456.7f, 8193.0f, 3.0f, INFINITY, NAN}, got[6];
+  fz_tensor x;
+  int64_t shp[1] = {6};
+  CHECK_OK(fz_tensor_alloc(&x, be, FZ_F32, 1, shp, &err), &err);
+  memcpy(x.data, in, sizeof in);
+  CHECK_OK(fz_op_act(be, &x, &x, FZ_ACT_SIN, 0, 0, &err), &err);
+  memcpy(got, x.data, sizeof got);
+  fz_tensor_free(&x);
+  for (int i = 0; i < 3; i++) CHECKF(got[i] == sinf(in[i]), "sin(%g) = %.9g, libm %.9g", in[i], got[i], sinf(in[i]));
+  CHECK_NEAR(got[3], sin(3.0), 1.5e-7);
+  CHECK(isnan(got[4]) && isnan(got[5]));
 }

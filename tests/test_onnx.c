@@ -29,6 +29,7 @@ typedef struct {
   const fz_onnx_tensor *arg[8];  // node inputs resolved to data inputs or initializers (NULL: absent)
 } ocase;
 
+// Frees a loaded case.
 static void ocase_free(ocase *c) {
   for (int i = 0; i < c->nin; i++) fz_onnx_tensor_free(&c->in[i]);
   fz_onnx_tensor_free(&c->out);
@@ -83,10 +84,12 @@ static double max_err(const fz_tensor *got, const fz_onnx_tensor *want) {
   return m;
 }
 
+// Int attribute name of n, or dflt.
 static int64_t iattr(const fz_onnx_node *n, const char *name, int64_t dflt) {
   const fz_onnx_attr *a = fz_onnx_attr_get(n, name);
   return a && a->has_i ? a->i : dflt;
 }
+// Float attribute name of n, or dflt.
 static float fattr(const fz_onnx_node *n, const char *name, float dflt) {
   const fz_onnx_attr *a = fz_onnx_attr_get(n, name);
   return a && a->has_f ? a->f : dflt;

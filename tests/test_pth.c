@@ -445,6 +445,14 @@ TEST(pth_refuses_broken_zips) {
   snprintf(path, sizeof path, "%s/nostorage.pth", dir);
   CHECK(pb_write_pth(path, "archive", &ok, 0, NULL, NULL, NULL) == 0);
   cases[n++] = (zcase){strdup(path), "storage entry 'archive/data/0' is missing from the zip", FZ_EFORMAT};
+  pkb eval = {0};  // builtins.eval named through STACK_GLOBAL at byte 2 + 10 + 6 = 18 (protocol 4)
+  pb_op(&eval, 0x80); pb_op(&eval, 4); pb_op(&eval, 0x8c); pb_op(&eval, 8); pb_raw(&eval, "builtins", 8);
+  pb_op(&eval, 0x8c); pb_op(&eval, 4); pb_raw(&eval, "eval", 4); pb_op(&eval, 0x93); pb_str(&eval, "__import__('os').system('id')");
+  pb_op(&eval, 0x85); pb_op(&eval, 'R'); pb_op(&eval, '.');
+  snprintf(path, sizeof path, "%s/eval.pth", dir);
+  CHECK(pb_write_pth(path, "420", &eval, 0, NULL, NULL, NULL) == 0);
+  pb_free(&eval);
+  cases[n++] = (zcase){strdup(path), "byte 18 (STACK_GLOBAL): refuses pickle global 'builtins.eval'", FZ_EFORMAT};
   pb_entry be[] = {{"archive/data.pkl", ok.b, ok.n}, {"archive/byteorder", "big", 3}, {"archive/data/0", s0, 24}};
   snprintf(path, sizeof path, "%s/bigendian.pth", dir);
   CHECK(pb_write_zip(path, be, 3) == 0);
@@ -455,6 +463,11 @@ TEST(pth_refuses_broken_zips) {
     CHECKF(rc == cases[i].rc, "%s: rc %d, expected %d (%s)", base, rc, cases[i].rc, err.msg);
     CHECKF(strstr(err.msg, cases[i].expect) && strstr(err.msg, base), "%s: message '%s' lacks '%s'", base, err.msg, cases[i].expect);
     CHECK(w.count == 0 && w.nowned == 0);
+    char out[700];  // converting it fails the same way and leaves no output behind
+    snprintf(out, sizeof out, "%s.safetensors", cases[i].file);
+    fz_convert_opts o = {0};
+    CHECK(fz_weights_convert(cases[i].file, out, &o, NULL, &err) != 0 && strstr(err.msg, base));
+    CHECKF(access(out, F_OK) != 0, "%s: output left behind", out);
     free(cases[i].file);
   }
   CHECK(pth_open("/nonexistent/x.pth", &w, &err) == FZ_EIO);

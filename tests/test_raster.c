@@ -32,6 +32,7 @@ static void fill_pattern(fz_raster *r, int range, int frac) {
   }
 }
 
+// dir/name in one of 8 rotating static buffers.
 static char *path_in(const char *dir, const char *name) {
   static char buf[8][512];
   static int k;
@@ -228,6 +229,16 @@ TEST(raster_h5_pancollection_roundtrip) {
       fz_raster_free(&r);
     }
   }
+  // a single image through fz_raster_write lands in dataset "sr" (default key) as 1×C×H×W float64
+  const char *q = path_in(fz_test_tmpdir(), "one.h5");
+  CHECK_OK(fz_raster_write(q, &ms[1], FZ_F32, 0, NULL, &err), &err);
+  fz_var_info v[4];
+  CHECK(fz_raster_list_vars(q, v, 4, &err) == 1);
+  CHECK(!strcmp(v[0].name, "sr") && v[0].ndim == 4 && v[0].dims[0] == 1 && v[0].dims[1] == 4 && !strcmp(v[0].type, "double"));
+  fz_raster one;
+  CHECK_OK(fz_raster_read(q, NULL, &one, &err), &err);  // the only dataset is the default
+  CHECK(one.c == 4 && one.h == 4 && one.w == 3 && memcmp(one.data, ms[1].data, 48 * 4) == 0);
+  fz_raster_free(&one);
   for (int i = 0; i < 2; i++) { fz_raster_free(&gt[i]); fz_raster_free(&ms[i]); fz_raster_free(&lms[i]); fz_raster_free(&pan[i]); }
 #endif
 }
@@ -507,6 +518,7 @@ TEST(raster_rejects_absurd_sizes) {
   fz_raster_free(&r);
 }
 
+// qsort comparator for floats (ascending).
 static int cmp_float(const void *a, const void *b) {
   float x = *(const float *)a, y = *(const float *)b;
   return x < y ? -1 : x > y;

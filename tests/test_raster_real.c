@@ -89,8 +89,8 @@ TEST(raster_real_hsi_cubes) {
 #endif
 }
 
-// Oracle: the variables scipy.io.loadmat(f, mat_dtype=True) lists for grip_imgWV2.mat (MATLAB classes);
-// without a key the reader must refuse
+// Oracle: the variables scipy.io.loadmat(f, mat_dtype=True) lists for grip_imgWV2.mat (MATLAB classes),
+// and its values sensor = 'WV2', ratio = 4, L = 11; without a key the reader must refuse
 // (two image variables) and name them.
 TEST(raster_real_mat_listing_and_default_key) {
 #ifndef FZ_HAVE_MATIO
@@ -115,6 +115,17 @@ TEST(raster_real_mat_listing_and_default_key) {
   fz_raster_sel sel = {"sensor", 0};
   CHECK(fz_raster_read(p, &sel, &r, &err) == FZ_EINVAL);
   CHECKF(strstr(err.msg, "char"), "%s", err.msg);
+  char sensor[32];
+  double ratio = 0, L = 0;
+  CHECK_OK(fz_mat_read_string(p, "sensor", sensor, sizeof sensor, &err), &err);
+  CHECKF(!strcmp(sensor, "WV2"), "sensor '%s'", sensor);
+  CHECK_OK(fz_mat_read_scalar(p, "ratio", &ratio, &err), &err);
+  CHECK_OK(fz_mat_read_scalar(p, "L", &L, &err), &err);
+  CHECK(ratio == 4 && L == 11);
+  CHECK(fz_mat_read_scalar(p, "sensor", &L, &err) == FZ_EINVAL);
+  CHECK(fz_mat_read_string(p, "nope", sensor, sizeof sensor, &err) == FZ_EINVAL);
+  CHECKF(strstr(err.msg, "no variable 'nope'") && strstr(err.msg, "I_PAN"), "%s", err.msg);
+  CHECK(fz_mat_read_string(p, "sensor", sensor, 3, &err) == FZ_EINVAL);  // 'WV2' needs 4 bytes
 #endif
 }
 

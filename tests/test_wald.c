@@ -101,11 +101,11 @@ TEST(wald_degradation_and_rr_metrics_match_toolbox_on_real_scenes) {
     const char *path = fz_test_shared(k_scenes[s].file);
     if (!path) { nskip++; continue; }
     fzt_scene in;
-    if (fzt_scene_load(path, k_scenes[s].msvar, &in, &err)) { snprintf(msg, sizeof msg, "%s", err.msg); ok = 0; break; }
+    if (fzt_scene_load(path, k_scenes[s].msvar, &in, &err)) { snprintf(msg, sizeof msg, "%.400s", err.msg); ok = 0; break; }
     fz_wald_scene sc;
     int rc = fz_wald_degrade(in.ms, in.c, in.h, in.w, in.pan, in.H, in.W, k_scenes[s].sensor, 4, &sc, &err);
     fzt_scene_free(&in);
-    if (rc) { snprintf(msg, sizeof msg, "%s", err.msg); ok = 0; break; }
+    if (rc) { snprintf(msg, sizeof msg, "%.400s", err.msg); ok = 0; break; }
     ok = check_degraded(&ref, k_scenes[s].key, &sc, msg, sizeof msg);
     double *bt = ok ? brovey(sc.lms, sc.pan, sc.c, sc.h, sc.w) : NULL;
     fz_rr_opts o;
@@ -118,7 +118,7 @@ TEST(wald_degradation_and_rr_metrics_match_toolbox_on_real_scenes) {
       fz_rr_scores sco;
       char pre[64];
       snprintf(pre, sizeof pre, "%s.rr_%s", k_scenes[s].key, f ? "bt" : "exp");
-      if (fz_metrics_rr(&G, &F, &o, &sco, &err)) { snprintf(msg, sizeof msg, "%s", err.msg); ok = 0; }
+      if (fz_metrics_rr(&G, &F, &o, &sco, &err)) { snprintf(msg, sizeof msg, "%.400s", err.msg); ok = 0; }
       else ok = check_rr(&ref, pre, &sco, msg, sizeof msg);
     }
     if (ok && bt && sc.h >= 200) {  // 200×200 crop, flag_cut_bounds = 1, dim_cut = 21, th_values = 1
@@ -135,7 +135,7 @@ TEST(wald_degradation_and_rr_metrics_match_toolbox_on_real_scenes) {
       fz_rr_scores sco;
       char pre[64];
       snprintf(pre, sizeof pre, "%s.rr_cut", k_scenes[s].key);
-      if (!g2 || !f2 || fz_metrics_rr(&G2, &F2, &o, &sco, &err)) { snprintf(msg, sizeof msg, "%s", err.msg); ok = 0; }
+      if (!g2 || !f2 || fz_metrics_rr(&G2, &F2, &o, &sco, &err)) { snprintf(msg, sizeof msg, "%.400s", err.msg); ok = 0; }
       else ok = check_rr(&ref, pre, &sco, msg, sizeof msg);
       free(g2);
       free(f2);
@@ -161,7 +161,7 @@ TEST(fr_metrics_match_toolbox_on_real_scenes) {
     const char *path = fz_test_shared(k_scenes[s].file);
     if (!path) { nskip++; continue; }
     fzt_scene in;
-    if (fzt_scene_load(path, k_scenes[s].msvar, &in, &err)) { snprintf(msg, sizeof msg, "%s", err.msg); ok = 0; break; }
+    if (fzt_scene_load(path, k_scenes[s].msvar, &in, &err)) { snprintf(msg, sizeof msg, "%.400s", err.msg); ok = 0; break; }
     int hc = in.h < 64 ? in.h : 64, H = 4 * hc, C = in.c;
     double *ms = malloc((size_t)C * hc * hc * sizeof *ms), *pan = malloc((size_t)H * H * sizeof *pan),
            *lms = malloc((size_t)C * H * H * sizeof *lms);
@@ -173,13 +173,13 @@ TEST(fr_metrics_match_toolbox_on_real_scenes) {
     for (int b = 0; ms && lms && b < C && ok; b++)
       if (fz_interp23tap_f64(ms + (size_t)b * hc * hc, hc, hc, 4, lms + (size_t)b * H * H, &err)) ok = 0;
     double *bt = ok && lms && pan ? brovey(lms, pan, C, H, H) : NULL;
-    if (!bt) { snprintf(msg, sizeof msg, "setup failed: %s", err.msg); ok = 0; }
+    if (!bt) { snprintf(msg, sizeof msg, "setup failed: %.400s", err.msg); ok = 0; }
     fz_mimg M = fz_mimg_make(ms, C, hc, hc), LM = fz_mimg_make(lms, C, H, H), P = fz_mimg_make(pan, 1, H, H);
     for (int f = 0; f < 2 && ok; f++) {
       fz_mimg F = fz_mimg_make(f ? bt : lms, C, H, H);
       fz_fr_scores sco;
       if (fz_metrics_fr(&F, &M, &LM, &P, k_scenes[s].sensor, 4, 32, &sco, &err)) {
-        snprintf(msg, sizeof msg, "%s", err.msg);
+        snprintf(msg, sizeof msg, "%.400s", err.msg);
         ok = 0;
         break;
       }

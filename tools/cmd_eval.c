@@ -21,6 +21,8 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: fusor eval --ref GT --fused F [options]                 reduced resolution (with a reference)\n"
           "       fusor eval --fused F --ms MS --pan PAN --sensor S [options]   full resolution (no reference)\n"
+          "       fusor eval --fused F --ir A --vis B [options]   VIS/IR, multi-exposure, multi-focus (EN SD SF AG MI\n"
+          "                  SCD VIF Qabf SSIM on grey images; --src-a / --src-b are aliases of --ir / --vis)\n"
           "  GT, F, MS, PAN, LMS: an image file (.tif .h5 .mat .png ...), a PanCollection HDF5 set (every image of\n"
           "  its key), or a directory of images (sorted by name; two directories are paired by file stem).\n"
           "  Samples must be digital numbers (DN), as the toolbox expects (Q2n casts to uint16).\n"
@@ -36,6 +38,9 @@ static void usage(FILE *f) {
           "  --no-sensor-alias  keep QB and GF2 tables (default: evaluate them as IKONOS, as the family's drivers)\n"
           "  --lms LMS          upsampled MS (default: key 'lms' of an HDF5 MS set, else interp23tap(MS))\n"
           "  --ref-key K --fused-key K --ms-key K --pan-key K   HDF5 keys (defaults gt, sr, ms, pan)\n"
+          "  --hsi              hyperspectral fusion set (MHIF): PSNR (mean over bands), SAM, ERGAS, SSIM, data\n"
+          "                     range 1 unless --range (analysis_ref_batched_images.m with const = 1)\n"
+          "  --ssim-range R     image-fusion SSIM data_range (default 2: skimage < 0.21 on float images, as CDDFuse)\n"
           "  --format table|csv|json   output format (default table)\n"
           "  -o PATH [--force]  write the report to PATH (nothing is written when any image fails)\n");
 }
@@ -280,10 +285,10 @@ static int report_write(const report_t *r, const char *fmt, const char *mode, co
 
 // ---------------------------------------------------------------- evaluation
 typedef struct {
-  const char *ref, *fused, *ms, *pan, *lms, *sensor, *fmt, *out;
+  const char *ref, *fused, *ms, *pan, *lms, *sensor, *fmt, *out, *src_a, *src_b;
   const char *ref_key, *fused_key, *ms_key, *pan_key, *lms_key;
-  int ratio, L, block, cut, th, no_alias, force;
-  double range, fscale;
+  int ratio, L, block, cut, th, no_alias, force, hsi;
+  double range, fscale, ssim_range;
 } opts_t;
 
 // Warns once when the fused image looks normalised to [0,1] while the reference is in DN.
@@ -306,9 +311,10 @@ static int eval_rr(const opts_t *o, report_t *rep, fz_err *err) {
   if ((rc = src_open(o->fused, o->fused_key, "fused", &F, err))) { src_free(&R); return rc; }
   int *pair = malloc((size_t)R.n * sizeof *pair), warned = 0;
   rep->n = R.n;
-  rep->nm = 7;
-  const char *nm[7] = {"SAM", "ERGAS", "SCC", "Q2n", "Q_avg", "PSNR", "SSIM"};
-  memcpy(rep->names, nm, sizeof nm);
+  rep->nm = o->hsi ? 4 : 7;
+  const char *nm[7] = {"SAM", "ERGAS", "SCC", "Q2n", "Q_avg", "PSNR", "SSIM"}, *nh[4] = {"PSNR", "SAM", "ERGAS", "SSIM"};
+  if (o->hsi) memcpy(rep->names, nh, sizeof nh);
+  else memcpy(rep->names, nm, sizeof nm);
   rep->vals = malloc((size_t)R.n * 7 * sizeof *rep->vals);
   rep->label = malloc((size_t)R.n * sizeof *rep->label);
   if (!pair || !rep->vals || !rep->label) rc = fz_fail(err, FZ_ENOMEM, "no memory");
@@ -321,7 +327,7 @@ static int eval_rr(const opts_t *o, report_t *rep, fz_err *err) {
   ro.flag_cut_bounds = o->cut > 0;
   ro.dim_cut = o->cut > 0 ? o->cut : 21;
   ro.th_values = o->th;
-  ro.data_range = o->range > 0 ? o->range : ldexp(1, o->L) - 1;
+  ro.data_range = o->range > 0 ? o->range : o->hsi ? 1 : ldexp(1, o->L) - 1;
   for (int i = 0; i < R.n && !rc; i++) {
     double *g = NULL, *f = NULL;
     int c1, h1, w1, c2, h2, w2;
@@ -332,11 +338,19 @@ static int eval_rr(const opts_t *o, report_t *rep, fz_err *err) {
     if (!rc) rc = src_read(&F, pair[i], o->fscale, &f, &c2, &h2, &w2, err);
     if (!rc) {
       fz_mimg G = fz_mimg_make(g, c1, h1, w1), Fi = fz_mimg_make(f, c2, h2, w2);
-      warn_units(g, (size_t)c1 * h1 * w1, f, (size_t)c2 * h2 * w2, &warned);
       fz_rr_scores s;
-      rc = fz_metrics_rr(&G, &Fi, &ro, &s, err);
-      if (rc) fz_wrap(err, "reference %s vs fused %s", lr, lf);
+      fz_hsi_scores hs;
+      if (o->hsi) rc = fz_metrics_hsi(&G, &Fi, ro.ratio, ro.data_range, &hs, NULL, err);
       else {
+        warn_units(g, (size_t)c1 * h1 * w1, f, (size_t)c2 * h2 * w2, &warned);
+        rc = fz_metrics_rr(&G, &Fi, &ro, &s, err);
+      }
+      if (rc) fz_wrap(err, "reference %s vs fused %s", lr, lf);
+      else if (o->hsi) {
+        double v[4] = {hs.psnr, hs.sam, hs.ergas, hs.ssim};
+        memcpy(rep->vals + i * 4, v, sizeof v);
+        snprintf(rep->label[i], sizeof rep->label[i], "%s", lf);
+      } else {
         double v[7] = {s.sam, s.ergas, s.scc, s.q2n, s.q_avg, s.psnr, s.ssim};
         memcpy(rep->vals + i * 7, v, sizeof v);
         snprintf(rep->label[i], sizeof rep->label[i], "%s", lf);
@@ -433,6 +447,64 @@ static int eval_fr(const opts_t *o, report_t *rep, fz_err *err) {
   return rc;
 }
 
+// Reads image i of s as one grey plane (fz_ivf_grey: RGB → cv2 BGR2GRAY, rounded); *h, *w set.
+static int read_grey(const src_t *s, int i, double scale, double **g, int *h, int *w, fz_err *err) {
+  double *p = NULL;
+  int c, rc = src_read(s, i, scale, &p, &c, h, w, err);
+  if (rc) return rc;
+  *g = malloc((size_t)*h * *w * sizeof **g);
+  fz_mimg m = fz_mimg_make(p, c, *h, *w);
+  rc = *g ? fz_ivf_grey(&m, *g, err) : fz_fail(err, FZ_ENOMEM, "no memory");
+  free(p);
+  if (rc) { free(*g); *g = NULL; }
+  return rc;
+}
+
+static int eval_ivf(const opts_t *o, report_t *rep, fz_err *err) {
+  src_t F, A, B;
+  int rc = src_open(o->fused, o->fused_key, "fused", &F, err);
+  if (rc) return rc;
+  if ((rc = src_open(o->src_a, "a", "source A", &A, err))) { src_free(&F); return rc; }
+  if ((rc = src_open(o->src_b, "b", "source B", &B, err))) { src_free(&F); src_free(&A); return rc; }
+  int *pa = malloc((size_t)F.n * sizeof *pa), *pb = malloc((size_t)F.n * sizeof *pb);
+  rep->n = F.n;
+  rep->nm = 9;
+  const char *nm[9] = {"EN", "SD", "SF", "AG", "MI", "SCD", "VIF", "Qabf", "SSIM"};
+  memcpy(rep->names, nm, sizeof nm);
+  rep->vals = malloc((size_t)F.n * 9 * sizeof *rep->vals);
+  rep->label = malloc((size_t)F.n * sizeof *rep->label);
+  if (!pa || !pb || !rep->vals || !rep->label) rc = fz_fail(err, FZ_ENOMEM, "no memory");
+  if (!rc) rc = pair_sources(&F, "fused", &A, "source A", pa, err);
+  if (!rc) rc = pair_sources(&F, "fused", &B, "source B", pb, err);
+  fz_ivf_opts io;
+  fz_ivf_opts_default(&io);
+  if (o->ssim_range > 0) io.ssim_range = o->ssim_range;
+  for (int i = 0; i < F.n && !rc; i++) {
+    double *f = NULL, *a = NULL, *b = NULL;
+    int fh, fw, ah, aw, bh, bw;
+    char lf[160];
+    src_label(&F, i, lf, sizeof lf);
+    rc = read_grey(&F, i, o->fscale, &f, &fh, &fw, err);
+    if (!rc) rc = read_grey(&A, pa[i], 1, &a, &ah, &aw, err);
+    if (!rc) rc = read_grey(&B, pb[i], 1, &b, &bh, &bw, err);
+    if (!rc) {
+      fz_mimg Fi = fz_mimg_make(f, 1, fh, fw), Ai = fz_mimg_make(a, 1, ah, aw), Bi = fz_mimg_make(b, 1, bh, bw);
+      fz_ivf_scores s;
+      rc = fz_metrics_ivf(&Fi, &Ai, &Bi, &io, &s, err);
+      if (rc) fz_wrap(err, "fused %s", lf);
+      else {
+        double v[9] = {s.en, s.sd, s.sf, s.ag, s.mi, s.scd, s.vif, s.qabf, s.ssim};
+        memcpy(rep->vals + i * 9, v, sizeof v);
+        snprintf(rep->label[i], sizeof rep->label[i], "%s", lf);
+      }
+    }
+    free(f); free(a); free(b);
+  }
+  free(pa); free(pb);
+  src_free(&F); src_free(&A); src_free(&B);
+  return rc;
+}
+
 // Parses an integer option in [lo, hi]; -1 on error (message printed).
 static int opt_int(const char *name, const char *s, int lo, int hi, int *v) {
   char *end;
@@ -463,9 +535,10 @@ static int cmd_eval(int argc, char **argv) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     int bad = 0;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-    else if (!strcmp(a, "--th")) o.th = 1;
-    else if (!strcmp(a, "--force")) o.force = 1;
-    else if (!strcmp(a, "--no-sensor-alias")) o.no_alias = 1;
+    else if (!strcmp(a, "--th")) { o.th = 1; continue; }
+    else if (!strcmp(a, "--force")) { o.force = 1; continue; }
+    else if (!strcmp(a, "--no-sensor-alias")) { o.no_alias = 1; continue; }
+    else if (!strcmp(a, "--hsi")) { o.hsi = 1; continue; }
     else if (!v) { fprintf(stderr, "fusor eval: unknown option or missing value: '%s'\n", a); return 2; }
     else if (!strcmp(a, "--ref")) o.ref = v;
     else if (!strcmp(a, "--fused")) o.fused = v;
@@ -473,6 +546,9 @@ static int cmd_eval(int argc, char **argv) {
     else if (!strcmp(a, "--pan")) o.pan = v;
     else if (!strcmp(a, "--lms")) o.lms = v;
     else if (!strcmp(a, "--sensor")) o.sensor = v;
+    else if (!strcmp(a, "--ir") || !strcmp(a, "--src-a")) o.src_a = v;
+    else if (!strcmp(a, "--vis") || !strcmp(a, "--src-b")) o.src_b = v;
+    else if (!strcmp(a, "--ssim-range")) bad = opt_num(a, v, &o.ssim_range);
     else if (!strcmp(a, "--format")) o.fmt = v;
     else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o.out = v;
     else if (!strcmp(a, "--ref-key")) o.ref_key = v;
@@ -494,8 +570,12 @@ static int cmd_eval(int argc, char **argv) {
     fprintf(stderr, "fusor eval: --format '%s', expected table, csv or json\n", o.fmt);
     return 2;
   }
-  int fr = o.ms != NULL;
-  if (!o.fused || (fr && o.ref) || (!fr && !o.ref)) {
+  int fr = o.ms != NULL, ivf = o.src_a || o.src_b;
+  if (ivf && (!o.src_a || !o.src_b || !o.fused || o.ref || o.ms)) {
+    fprintf(stderr, "fusor eval: image fusion metrics need --fused with both sources (--ir/--src-a and --vis/--src-b)\n");
+    return 2;
+  }
+  if (!ivf && (!o.fused || (fr && o.ref) || (!fr && !o.ref))) {
     fprintf(stderr, "fusor eval: give --fused with either --ref (reduced resolution) or --ms/--pan (full resolution)\n");
     usage(stderr);
     return 2;
@@ -506,8 +586,8 @@ static int cmd_eval(int argc, char **argv) {
   }
   report_t rep = {0};
   fz_err err = {0};
-  int rc = fr ? eval_fr(&o, &rep, &err) : eval_rr(&o, &rep, &err);
-  const char *mode = fr ? "full_resolution" : "reduced_resolution";
+  int rc = ivf ? eval_ivf(&o, &rep, &err) : fr ? eval_fr(&o, &rep, &err) : eval_rr(&o, &rep, &err);
+  const char *mode = ivf ? "image_fusion" : fr ? "full_resolution" : o.hsi ? "hyperspectral" : "reduced_resolution";
   if (!rc) {
     if (o.out) rc = report_write(&rep, o.fmt, mode, o.out, o.force, &err);
     else report_print(stdout, &rep, o.fmt, mode);

@@ -40,6 +40,7 @@ static void value_range(const fz_raster *r, double *lo, double *hi) {
   }
 }
 
+// Prints the variable listing of a .mat/.h5 file as aligned text.
 static void print_vars_text(const fz_var_info *v, int n) {
   printf("variables:    %d\n", n);
   for (int i = 0; i < n; i++) {
@@ -51,6 +52,7 @@ static void print_vars_text(const fz_var_info *v, int n) {
   }
 }
 
+// Prints size, dtype, scale, range, geotransform, CRS, nodata and band descriptions as text.
 static void print_raster_text(const fz_raster *r) {
   double lo, hi;
   value_range(r, &lo, &hi);
@@ -72,6 +74,7 @@ static void print_raster_text(const fz_raster *r) {
     if (r->geo.band_desc[i]) printf("band %-8d %s\n", i + 1, r->geo.band_desc[i]);
 }
 
+// Prints the same as print_raster_text as a JSON "raster" member.
 static void print_raster_json(const fz_raster *r) {
   double lo, hi;
   value_range(r, &lo, &hi);
@@ -113,6 +116,7 @@ static void print_raster_json(const fz_raster *r) {
   printf("}");
 }
 
+// Prints the usage text to f and returns code.
 static int usage(FILE *f, int code) {
   fprintf(f, "usage: fusor info FILE [--key NAME] [--index N] [--json]\n"
              "  Prints a raster's size, bands, stored dtype, scale, value range, georeferencing, nodata and band\n"
@@ -123,6 +127,7 @@ static int usage(FILE *f, int code) {
   return code;
 }
 
+// Entry point of `fusor info`: parses options, lists variables, reads and describes the raster.
 static int cmd_info(int argc, char **argv) {
   const char *path = NULL, *key = NULL;
   int json = 0, index = 0;

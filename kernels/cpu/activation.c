@@ -2,6 +2,7 @@
 // tanh) and gated units (SimpleGate, GEGLU, SwiGLU halves) on the CPU, with vectorised math of vmath_nn.h.
 #include "cpu_nn.h"
 #include "vmath_nn.h"
+#include <string.h>
 
 // One `omp simd` loop per activation kind so that each is vectorised (a switch inside a loop is not).
 #define ACT_LOOP(expr)                                 \
@@ -22,7 +23,19 @@ void fz_cpu_act_row(float *dst, const float *src, int64_t n, int act, float p0, 
     case FZ_ACT_SIGMOID: ACT_LOOP(fz_vsigmoid(v)); break;
     case FZ_ACT_SOFTPLUS: ACT_LOOP(fz_vsoftplus(v, p0, p1)); break;
     case FZ_ACT_SIN:
-      for (int64_t i = 0; i < n; i++) dst[i] = sinf(src[i]);  // libm: exact range reduction for large arguments
+      for (int64_t i0 = 0; i0 < n; i0 += 256) {  // blocks: the input is kept for the libm fix-up (dst may be src)
+        float tmp[256];
+        int64_t len = n - i0 < 256 ? n - i0 : 256, big = 0;
+        memcpy(tmp, src + i0, (size_t)len * sizeof *tmp);
+#pragma omp simd reduction(+ : big)
+        for (int64_t i = 0; i < len; i++) {
+          dst[i0 + i] = fz_vsin(tmp[i]);
+          big += !(fabsf(tmp[i]) <= 8192.0f);
+        }
+        if (big)
+          for (int64_t i = 0; i < len; i++)
+            if (!(fabsf(tmp[i]) <= 8192.0f)) dst[i0 + i] = sinf(tmp[i]);  // exact range reduction
+      }
       break;
     case FZ_ACT_TANH: ACT_LOOP(fz_vtanh(v)); break;
     default:

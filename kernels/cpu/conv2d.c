@@ -19,6 +19,7 @@ typedef struct {
   int sh, sw, pt, pb, pl, pr, dh, dw, mode;
 } geom;
 
+// Summarises x [N,Ci,H,W], w [Co,Ci/g,kh,kw] and normalised params into a geom.
 static geom make_geom(const int64_t *xs, const int64_t *ws, const fz_conv2d_params *q) {
   geom g;
   g.n = xs[0]; g.ci = xs[1]; g.h = xs[2]; g.w = xs[3];
@@ -44,6 +45,7 @@ static inline int64_t pad_index(int64_t i, int64_t n, int mode) {
   }
 }
 
+// 1 for 1×1 stride-1 unpadded convolutions (plain GEMM on the NCHW planes).
 static int is_pointwise(const geom *g) {
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && !g->pt && !g->pb && !g->pl && !g->pr;
 }
@@ -75,7 +77,7 @@ static void scratch_sizes(const geom *g, int nt, size_t *per_thread, size_t *map
     return;
   }
   *per_thread = (size_t)(g->k * tile_pixels(g));
-  *maps = (size_t)(g->kh * g->ho + g->kw * g->wo);
+  *maps = (size_t)(g->kh * g->ho + g->kw * g->wo + 2 * g->kw);
 }
 
 size_t fz_cpu_conv2d_workspace(const fz_backend *be, const int64_t *x_shape, const int64_t *w_shape, const void *p) {
@@ -89,6 +91,7 @@ size_t fz_cpu_conv2d_workspace(const fz_backend *be, const int64_t *x_shape, con
 
 // ---- pointwise ---------------------------------------------------------------------------------------
 
+// out[n, g-block] (cog × P) = w_g (cog × cig) · x[n, g-block] (cig × P), P split in pixel blocks.
 static void conv_pointwise(const geom *g, int nt, float *o, const float *x, const float *w, const float *bias,
                            const fz_conv2d_params *q) {
   int64_t P = g->h * g->w, blk = 2048;
@@ -123,6 +126,54 @@ static void fill_band(float *band, const float *src, const geom *g, int64_t py0,
   }
 }
 
+// 16 floats as one GCC/Clang vector (one zmm with AVX-512, lowered to narrower registers elsewhere);
+// used only inside functions (never passed by value), loaded and stored with memcpy (unaligned).
+typedef float dw_v16 __attribute__((vector_size(64)));
+
+// One output row of a stride-1 depthwise conv: orow[ox] = bv + Σ_ky,kx wk[ky,kx]·prow[ky·dh·pw + ox + kx·dw],
+// 64 outputs at a time in four vector accumulators (each tap loaded once per 16 outputs), scalar tail.
+static void dw_row_s1(float *orow, const float *prow, int64_t pw, const float *wk, int64_t kh, int64_t kw, int64_t dh,
+                      int64_t dw, int64_t wo, float bv) {
+  int64_t ox = 0;
+  for (; ox + 64 <= wo; ox += 64) {
+    dw_v16 a0, a1, a2, a3, v;
+    for (int i = 0; i < 16; i++) a0[i] = bv;
+    a1 = a0; a2 = a0; a3 = a0;
+    for (int64_t ky = 0; ky < kh; ky++) {
+      const float *pr = prow + ky * dh * pw + ox;
+      for (int64_t kx = 0; kx < kw; kx++) {
+        float wv = wk[ky * kw + kx];
+        const float *pp = pr + kx * dw;
+        memcpy(&v, pp, 64); a0 += wv * v;
+        memcpy(&v, pp + 16, 64); a1 += wv * v;
+        memcpy(&v, pp + 32, 64); a2 += wv * v;
+        memcpy(&v, pp + 48, 64); a3 += wv * v;
+      }
+    }
+    memcpy(orow + ox, &a0, 64);
+    memcpy(orow + ox + 16, &a1, 64);
+    memcpy(orow + ox + 32, &a2, 64);
+    memcpy(orow + ox + 48, &a3, 64);
+  }
+  for (; ox + 16 <= wo; ox += 16) {
+    dw_v16 a0, v;
+    for (int i = 0; i < 16; i++) a0[i] = bv;
+    for (int64_t ky = 0; ky < kh; ky++)
+      for (int64_t kx = 0; kx < kw; kx++) {
+        memcpy(&v, prow + ky * dh * pw + ox + kx * dw, 64);
+        a0 += wk[ky * kw + kx] * v;
+      }
+    memcpy(orow + ox, &a0, 64);
+  }
+  for (; ox < wo; ox++) {
+    float acc = bv;
+    for (int64_t ky = 0; ky < kh; ky++)
+      for (int64_t kx = 0; kx < kw; kx++) acc += wk[ky * kw + kx] * prow[ky * dh * pw + ox + kx * dw];
+    orow[ox] = acc;
+  }
+}
+
+// Direct conv for one input channel per group: items (image, group, band of output rows).
 static void conv_depthwise(const geom *g, int nt, float *o, const float *x, const float *w, const float *bias,
                            const fz_conv2d_params *q, float *scratch, size_t per_thread) {
   int64_t band = dw_band(g, nt), nbands = (g->ho + band - 1) / band, items = g->n * g->g * nbands;
@@ -146,21 +197,20 @@ static void conv_depthwise(const geom *g, int nt, float *o, const float *x, cons
         float bv = bias ? bias[co] : 0.0f;
         for (int64_t oy = oy0; oy < oy1; oy++) {
           float *orow = o + ((ni * g->co + co) * ho + oy) * wo;
-          for (int64_t ox = 0; ox < wo; ox++) orow[ox] = bv;
-          for (int64_t ky = 0; ky < g->kh; ky++) {
-            const float *prow = pad + ((oy - oy0) * g->sh + ky * g->dh) * pw;
-            for (int64_t kx = 0; kx < g->kw; kx++) {
-              float wv = wk[ky * g->kw + kx];
-              const float *pp = prow + kx * g->dw;
-              if (g->sw == 1) {
+          const float *prow0 = pad + (oy - oy0) * g->sh * pw;
+          if (g->sw == 1) {
+            dw_row_s1(orow, prow0, pw, wk, g->kh, g->kw, g->dh, g->dw, wo, bv);
+          } else {
+            int64_t s = g->sw;
 #pragma omp simd
-                for (int64_t ox = 0; ox < wo; ox++) orow[ox] += wv * pp[ox];
-              } else {
-                int64_t s = g->sw;
+            for (int64_t ox = 0; ox < wo; ox++) orow[ox] = bv;
+            for (int64_t ky = 0; ky < g->kh; ky++)
+              for (int64_t kx = 0; kx < g->kw; kx++) {
+                float wv = wk[ky * g->kw + kx];
+                const float *pp = prow0 + ky * g->dh * pw + kx * g->dw;
 #pragma omp simd
                 for (int64_t ox = 0; ox < wo; ox++) orow[ox] += wv * pp[ox * s];
               }
-            }
           }
           if (q->act != FZ_ACT_NONE) fz_cpu_act_row(orow, orow, wo, q->act, q->act_p0, q->act_p1);
         }
@@ -172,16 +222,18 @@ static void conv_depthwise(const geom *g, int nt, float *o, const float *x, cons
 // ---- im2col + GEMM -------------------------------------------------------------------------------------
 
 // Fills the im2col block cols[k, 0..tw) for output pixels p0..p0+tw of image plane group xg (cig×H×W).
-// ymap[ky·Ho + oy] / xmap[kx·Wo + ox] are source rows / columns (-1: zero).
+// ymap[ky·Ho + oy] / xmap[kx·Wo + ox] are source rows / columns (-1: zero); output columns
+// [xin[2kx], xin[2kx+1]) read the unpadded interior ix = ox·sw + kx·dw - pl and are copied directly.
 static void im2col_block(float *cols, const float *xg, const geom *g, int64_t p0, int64_t tw, const int64_t *ymap,
-                         const int64_t *xmap) {
-  int64_t wo = g->wo;
+                         const int64_t *xmap, const int64_t *xin) {
+  int64_t wo = g->wo, sw = g->sw;
   for (int64_t c = 0; c < g->cig; c++) {
     const float *plane = xg + c * g->h * g->w;
     for (int64_t ky = 0; ky < g->kh; ky++)
       for (int64_t kx = 0; kx < g->kw; kx++) {
         float *d = cols + ((c * g->kh + ky) * g->kw + kx) * tw;
         const int64_t *xm = xmap + kx * wo;
+        int64_t off = kx * g->dw - g->pl, lo = xin[2 * kx], hi = xin[2 * kx + 1];
         int64_t p = p0, end = p0 + tw;
         while (p < end) {
           int64_t oy = p / wo, ox0 = p % wo, ox1 = (end - oy * wo) < wo ? end - oy * wo : wo, len = ox1 - ox0;
@@ -190,14 +242,17 @@ static void im2col_block(float *cols, const float *xg, const geom *g, int64_t p0
             memset(d, 0, (size_t)len * sizeof *d);
           } else {
             const float *srow = plane + iy * g->w;
-            if (g->sw == 1 && xm[ox0] >= 0 && xm[ox1 - 1] == xm[ox0] + len - 1) {  // contiguous run (no wrap)
-              memcpy(d, srow + xm[ox0], (size_t)len * sizeof *d);
-            } else {
-              for (int64_t j = 0; j < len; j++) {
-                int64_t ix = xm[ox0 + j];
-                d[j] = ix < 0 ? 0.0f : srow[ix];
-              }
+            int64_t a = lo < ox0 ? ox0 : (lo > ox1 ? ox1 : lo), b = hi < a ? a : (hi > ox1 ? ox1 : hi);
+            for (int64_t ox = ox0; ox < a; ox++) d[ox - ox0] = xm[ox] < 0 ? 0.0f : srow[xm[ox]];
+            if (b > a && sw == 1) {
+              memcpy(d + (a - ox0), srow + a + off, (size_t)(b - a) * sizeof *d);
+            } else if (b > a) {
+              float *dd = d + (a - ox0);
+              const float *ss = srow + a * sw + off;
+#pragma omp simd
+              for (int64_t j = 0; j < b - a; j++) dd[j] = ss[j * sw];
             }
+            for (int64_t ox = b; ox < ox1; ox++) d[ox - ox0] = xm[ox] < 0 ? 0.0f : srow[xm[ox]];
           }
           d += len;
           p += len;
@@ -206,9 +261,18 @@ static void im2col_block(float *cols, const float *xg, const geom *g, int64_t p0
   }
 }
 
+// General conv: per item (image, group, pixel block) im2col into the thread's scratch, then sgemm.
 static void conv_im2col(const geom *g, int nt, float *o, const float *x, const float *w, const float *bias,
                         const fz_conv2d_params *q, float *scratch, size_t per_thread, int64_t *maps) {
-  int64_t *ymap = maps, *xmap = maps + g->kh * g->ho;
+  int64_t *ymap = maps, *xmap = maps + g->kh * g->ho, *xin = xmap + g->kw * g->wo;
+  for (int64_t kx = 0; kx < g->kw; kx++) {  // interior output columns: 0 <= ox·sw + off < W
+    int64_t off = kx * g->dw - g->pl, lo = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;
+    int64_t hi = g->w - off <= 0 ? 0 : (g->w - off + g->sw - 1) / g->sw;
+    if (hi > g->wo) hi = g->wo;
+    if (lo > g->wo) lo = g->wo;
+    xin[2 * kx] = lo;
+    xin[2 * kx + 1] = hi < lo ? lo : hi;
+  }
   for (int64_t ky = 0; ky < g->kh; ky++)
     for (int64_t oy = 0; oy < g->ho; oy++) ymap[ky * g->ho + oy] = pad_index(oy * g->sh - g->pt + ky * g->dh, g->h, g->mode);
   for (int64_t kx = 0; kx < g->kw; kx++)
@@ -224,7 +288,7 @@ static void conv_im2col(const geom *g, int nt, float *o, const float *x, const f
 #pragma omp for schedule(dynamic, 1)
     for (int64_t it = 0; it < items; it++) {
       int64_t ng = it / per, ni = ng / g->g, gi = ng % g->g, p0 = (it % per) * T, tw = P - p0 < T ? P - p0 : T;
-      im2col_block(cols, x + (ni * g->ci + gi * g->cig) * g->h * g->w, g, p0, tw, ymap, xmap);
+      im2col_block(cols, x + (ni * g->ci + gi * g->cig) * g->h * g->w, g, p0, tw, ymap, xmap, xin);
       float *c = o + (ni * g->co + gi * g->cog) * P + p0;
       fz_cpu_sgemm(0, 0, g->cog, tw, g->k, 1.0f, w + gi * g->cog * g->k, g->k, cols, tw, 0.0f, c, P);
       if (bias || q->act != FZ_ACT_NONE)

@@ -16,6 +16,7 @@ typedef struct {
   int64_t chunk, nchunks, tile;  // output channels per item, items per (image, group), input pixels per block
 } tgeom;
 
+// Summarises x [N,Ci,H,W], w [Ci,Co/g,kh,kw] and params; picks channel chunks and pixel block size.
 static tgeom make_tgeom(const int64_t *xs, const int64_t *ws, const fz_conv2d_params *q, int nt) {
   tgeom g;
   g.n = xs[0]; g.ci = xs[1]; g.h = xs[2]; g.w = xs[3];

@@ -151,6 +151,8 @@ int fz_cpu_gemm_batched(const fz_backend *be, fz_tensor *out, const fz_tensor *a
 
 // Rows per block of the segmented GEMM: gathered into a contiguous buffer, multiplied, scattered back.
 #define SEG_ROWS 128
+// Rows ahead whose cache lines the gather prefetches.
+#define SEG_PREFETCH 12
 
 int fz_cpu_gemm_segmented(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w,
                           const fz_tensor *bias, const fz_tensor *idx, fz_err *err) {
@@ -198,7 +200,13 @@ int fz_cpu_gemm_segmented(const fz_backend *be, fz_tensor *out, const fz_tensor 
     for (int64_t j = 0; j < items; j++) {
       int64_t c = item_row[2 * j], s0 = item_row[2 * j + 1];
       int64_t rows = start[c + 1] - s0 < SEG_ROWS ? start[c + 1] - s0 : SEG_ROWS;
-      for (int64_t i = 0; i < rows; i++) memcpy(ab + i * k, xd + perm[s0 + i] * k, (size_t)k * sizeof *ab);
+      for (int64_t i = 0; i < rows; i++) {  // gather; rows arrive in random order, so prefetch a few ahead
+        if (i + SEG_PREFETCH < rows) {
+          const char *nx = (const char *)(xd + perm[s0 + i + SEG_PREFETCH] * k);
+          for (int64_t b = 0; b < k * (int64_t)sizeof(float); b += 64) __builtin_prefetch(nx + b);
+        }
+        memcpy(ab + i * k, xd + perm[s0 + i] * k, (size_t)k * sizeof *ab);
+      }
       fz_cpu_sgemm(0, 0, rows, n, k, 1.0f, ab, k, wd + c * k * n, n, 0.0f, cb, n);
       for (int64_t i = 0; i < rows; i++) {
         float *o = od + perm[s0 + i] * n;

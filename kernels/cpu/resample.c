@@ -1,10 +1,11 @@
 // resample.c — F.interpolate (nearest, bilinear, bicubic; no antialias) on the CPU with PyTorch's CPU index and
 // weight formulas evaluated in f32 as PyTorch does (area_pixel_compute_scale / _source_index, nearest_idx,
 // guard_index_and_lambda, cubic convolution with A = -0.75). Per output dim the taps are precomputed once;
-// then every plane is a gather-and-weight pass, parallel over (plane, output row).
+// linear modes then run separably (along W, then along H), parallel over rows.
 #include "cpu_seq.h"
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 // Taps of one output coordinate: up to 4 source indices and weights.
 typedef struct { int64_t i[4]; float w[4]; } taps;
@@ -74,47 +75,87 @@ int fz_cpu_interpolate(const fz_backend *be, fz_tensor *out, const fz_tensor *x,
   const int nd = x->ndim;
   const int64_t H = x->shape[nd - 2], W = x->shape[nd - 1], Ho = out->shape[nd - 2], Wo = out->shape[nd - 1];
   const int64_t P = fz_tensor_numel(x) / (H * W);  // H, W >= 1 (checked by the wrapper)
+  const int nth = fz_cpu_threads(be);
   taps *ty = malloc(sizeof(taps) * (size_t)(Ho + Wo));
   if (!ty) return fz_fail(err, FZ_ENOMEM, "interpolate: no memory for %lld taps", (long long)(Ho + Wo));
   taps *tx = ty + Ho;
   make_taps(ty, H, Ho, mode, align_corners, scale_h);
   make_taps(tx, W, Wo, mode, align_corners, scale_w);
-  const int nt = mode == 0 ? 1 : mode == 1 ? 2 : 4;
   const float *xd = x->data;
   float *od = out->data;
-#pragma omp parallel for schedule(static) num_threads(fz_cpu_threads(be)) if (P * Ho * Wo > 32768)
-  for (int64_t t = 0; t < P * Ho; t++) {
-    int64_t p = t / Ho, oy = t % Ho;
-    const taps *a = ty + oy;
-    const float *plane = xd + p * H * W;
-    float *o = od + t * Wo;
-    if (nt == 1) {
-      const float *row = plane + a->i[0] * W;
+  if (mode == 0) {
+#pragma omp parallel for schedule(static) num_threads(nth) if (P * Ho * Wo > 32768)
+    for (int64_t t = 0; t < P * Ho; t++) {
+      const float *row = xd + (t / Ho * H + ty[t % Ho].i[0]) * W;
+      float *o = od + t * Wo;
       for (int64_t ox = 0; ox < Wo; ox++) o[ox] = row[tx[ox].i[0]];
-    } else if (nt == 2) {
-      const float *r0 = plane + a->i[0] * W, *r1 = plane + a->i[1] * W;
-      float wy0 = a->w[0], wy1 = a->w[1];
-      for (int64_t ox = 0; ox < Wo; ox++) {
-        const taps *b = tx + ox;
-        float t0 = r0[b->i[0]] * b->w[0] + r0[b->i[1]] * b->w[1];
-        float t1 = r1[b->i[0]] * b->w[0] + r1[b->i[1]] * b->w[1];
-        o[ox] = t0 * wy0 + t1 * wy1;
-      }
-    } else {
-      const float *r[4];
-      for (int j = 0; j < 4; j++) r[j] = plane + a->i[j] * W;
-      for (int64_t ox = 0; ox < Wo; ox++) {
-        const taps *b = tx + ox;
-        float acc = 0.0f;
-        for (int j = 0; j < 4; j++) {
-          float s = r[j][b->i[0]] * b->w[0];
-          for (int k = 1; k < 4; k++) s += r[j][b->i[k]] * b->w[k];
-          acc = j == 0 ? s * a->w[0] : acc + s * a->w[j];
+    }
+    free(ty);
+    return FZ_OK;
+  }
+  // Separable: (1) each input row that some output row uses is interpolated along W into tmp [P][H][Wo];
+  // (2) each output row is the weighted sum of its 2 or 4 tmp rows. Same products and the same order of
+  // additions as PyTorch's CPU kernel: out = Σ_j wy_j·(Σ_k wx_k·x[y_j][x_k]), first term assigned, then +=.
+  const int nt = mode == 1 ? 2 : 4;
+  float *tmp = malloc(sizeof(float) * (size_t)(P * H * Wo));
+  int64_t *rows = malloc(sizeof(int64_t) * (size_t)H);
+  if (!tmp || !rows) {
+    free(ty); free(tmp); free(rows);
+    return fz_fail(err, FZ_ENOMEM, "interpolate: no memory for %lld×%lld×%lld intermediate rows", (long long)P,
+                   (long long)H, (long long)Wo);
+  }
+  int64_t nrows = 0;  // the input rows some output row reads, in increasing order
+  memset(rows, 0, sizeof(int64_t) * (size_t)H);
+  for (int64_t oy = 0; oy < Ho; oy++)
+    for (int j = 0; j < nt; j++) rows[ty[oy].i[j]] = 1;
+  for (int64_t y = 0; y < H; y++)
+    if (rows[y]) rows[nrows++] = y;
+#pragma omp parallel num_threads(nth) if (P * (H + Ho) * Wo > 32768)
+  {
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < P * nrows; t++) {
+      int64_t p = t / nrows, y = rows[t % nrows];
+      const float *row = xd + (p * H + y) * W;
+      float *o = tmp + (p * H + y) * Wo;
+      if (nt == 2) {
+        for (int64_t ox = 0; ox < Wo; ox++) {
+          const taps *b = tx + ox;
+          o[ox] = row[b->i[0]] * b->w[0] + row[b->i[1]] * b->w[1];
         }
-        o[ox] = acc;
+      } else {
+        for (int64_t ox = 0; ox < Wo; ox++) {
+          const taps *b = tx + ox;
+          float s = row[b->i[0]] * b->w[0];
+          s += row[b->i[1]] * b->w[1];
+          s += row[b->i[2]] * b->w[2];
+          s += row[b->i[3]] * b->w[3];
+          o[ox] = s;
+        }
+      }
+    }
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < P * Ho; t++) {
+      int64_t p = t / Ho;
+      const taps *a = ty + t % Ho;
+      const float *t0 = tmp + (p * H + a->i[0]) * Wo, *t1 = tmp + (p * H + a->i[1]) * Wo;
+      float *o = od + t * Wo, w0 = a->w[0], w1 = a->w[1];
+      if (nt == 2) {
+#pragma omp simd
+        for (int64_t ox = 0; ox < Wo; ox++) o[ox] = t0[ox] * w0 + t1[ox] * w1;
+      } else {
+        const float *t2 = tmp + (p * H + a->i[2]) * Wo, *t3 = tmp + (p * H + a->i[3]) * Wo;
+        float w2 = a->w[2], w3 = a->w[3];
+#pragma omp simd
+        for (int64_t ox = 0; ox < Wo; ox++) {
+          float s = t0[ox] * w0;
+          s += t1[ox] * w1;
+          s += t2[ox] * w2;
+          s += t3[ox] * w3;
+          o[ox] = s;
+        }
       }
     }
   }
-  free(ty);
+  free(tmp); free(rows); free(ty);
   return FZ_OK;
 }

@@ -1,8 +1,9 @@
 // selective_scan.c — Mamba v1 selective scan (mamba_ssm selective_scan_ref, real A) on the CPU.
 // Work unit: one batch element × a block of up to 16 channels of one B/C group, one channel per vector lane,
-// so the recurrence h = exp(Δ·A)⊙h + Δ·B·u runs 16 channels at once with no horizontal sums. The sequence is
-// processed in chunks of 256 steps: u, Δ, z of the block are transposed to [step][lane] and B, C of the group
-// to [step][n] in per-thread scratch, the chunk is scanned, and y is transposed back. State is fp32.
+// so the recurrence h = exp(Δ·A)⊙h + Δ·B·u runs 16 channels at once with no horizontal sums (B_l[n] and
+// C_l[n] are shared by the lanes: broadcasts). The sequence is processed in chunks of 256 steps: u, Δ, z of
+// the block are transposed to [step][lane] in per-thread scratch (16×16 register transposes), the chunk is
+// scanned, and y is transposed back. State is fp32.
 // exp uses exp2 with A pre-multiplied by log2(e) (as the CUDA kernel does).
 #include "cpu_seq.h"
 #include "seq_simd.h"
@@ -24,8 +25,7 @@ typedef struct {
 // Scans channels c0..c0+cw-1 of batch b over the whole sequence; w: per-thread scratch (see scratch_floats).
 static void scan_block(const scan_job *J, int64_t b, int64_t c0, int64_t cw, float *w) {
   const int64_t N = J->N, L = J->L, D = J->D;
-  float *ut = w, *dt = ut + LC * LANES, *zt = dt + LC * LANES, *Bt = zt + LC * LANES, *Ct = Bt + LC * N,
-        *h = Ct + LC * N, *A2 = h + N * LANES;
+  float *ut = w, *dt = ut + LC * LANES, *zt = dt + LC * LANES, *h = zt + LC * LANES, *A2 = h + N * LANES;
   float dl_[LANES] = {0}, bias_[LANES] = {0};
   for (int64_t c = 0; c < cw; c++) {
     dl_[c] = J->Dskip ? J->Dskip[c0 + c] : 0.0f;
@@ -39,50 +39,39 @@ static void scan_block(const scan_job *J, int64_t b, int64_t c0, int64_t cw, flo
       A2[n * LANES + c] = J->A[(c0 + c) * N + n] * 1.4426950408889634f;
       if (J->h0) h[n * LANES + c] = J->h0[((b * D) + c0 + c) * N + n];
     }
-  const int64_t gb = c0 / J->cpgB, gc = c0 / J->cpgC;
+  const int64_t gb = c0 / J->cpgB, gc = c0 / J->cpgC, row0 = (b * D + c0) * L;
   const float *Bg = J->Bm + (b * J->GB + gb) * N * L, *Cg = J->Cm + (b * J->GC + gc) * N * L;
   for (int64_t l0 = 0; l0 < L; l0 += LC) {
     int64_t lc = L - l0 < LC ? L - l0 : LC;
-    if (cw < LANES) {
-      memset(ut, 0, sizeof(float) * LC * LANES);
-      memset(dt, 0, sizeof(float) * LC * LANES);
-      memset(zt, 0, sizeof(float) * LC * LANES);
-    }
-    for (int64_t c = 0; c < cw; c++) {
-      int64_t row = (b * D + c0 + c) * L + l0;
-      const float *up = J->u + row, *dp = J->delta + row;
-      for (int64_t l = 0; l < lc; l++) { ut[l * LANES + c] = up[l]; dt[l * LANES + c] = dp[l]; }
-      if (J->z) {
-        const float *zp = J->z + row;
-        for (int64_t l = 0; l < lc; l++) zt[l * LANES + c] = zp[l];
-      }
+    // [channel][step] -> [step][lane] in 16×16 blocks; lanes >= cw are zeros (u = 0: they stay 0).
+    for (int64_t lb = 0; lb < lc; lb += 16) {
+      int64_t nl = lc - lb < 16 ? lc - lb : 16;
+      fz_transpose_block16(ut + lb * LANES, LANES, J->u + row0 + l0 + lb, L, cw, nl, 16);
+      fz_transpose_block16(dt + lb * LANES, LANES, J->delta + row0 + l0 + lb, L, cw, nl, 16);
+      if (J->z) fz_transpose_block16(zt + lb * LANES, LANES, J->z + row0 + l0 + lb, L, cw, nl, 16);
     }
     for (int64_t l = 0; l < lc; l++) {
       fz_v16 d = fz_v16_load(dt + l * LANES) + biasv;
       if (J->softplus) d = fz_v16_softplus(d);
       fz_v16_store(dt + l * LANES, d);
     }
-    for (int64_t n = 0; n < N; n++) {
-      const float *bp = Bg + n * L + l0, *cp = Cg + n * L + l0;
-      for (int64_t l = 0; l < lc; l++) { Bt[l * N + n] = bp[l]; Ct[l * N + n] = cp[l]; }
-    }
+    const float *Bl = Bg + l0, *Cl = Cg + l0;  // B[n][l0 + l] at Bl[n·L + l]: broadcast per (l, n)
     for (int64_t l = 0; l < lc; l++) {
       fz_v16 dl = fz_v16_load(dt + l * LANES), ul = fz_v16_load(ut + l * LANES), du = dl * ul;
       fz_v16 y = fz_v16_set1(0.0f);
-      const float *bl = Bt + l * N, *cl = Ct + l * N;
       for (int64_t n = 0; n < N; n++) {
         fz_v16 dA = fz_v16_exp2(dl * fz_v16_load(A2 + n * LANES));
-        fz_v16 hn = fz_v16_fma(dA, fz_v16_load(h + n * LANES), du * bl[n]);
+        fz_v16 hn = fz_v16_fma(dA, fz_v16_load(h + n * LANES), du * Bl[n * L + l]);
         fz_v16_store(h + n * LANES, hn);
-        y = fz_v16_fma(hn, fz_v16_set1(cl[n]), y);
+        y = fz_v16_fma(hn, fz_v16_set1(Cl[n * L + l]), y);
       }
       y = fz_v16_fma(Dv, ul, y);
       if (J->z) y *= fz_v16_silu(fz_v16_load(zt + l * LANES));
       fz_v16_store(ut + l * LANES, y);  // ut[l] is not read again: it now holds y[l]
     }
-    for (int64_t c = 0; c < cw; c++) {
-      float *op = J->out + (b * D + c0 + c) * L + l0;
-      for (int64_t l = 0; l < lc; l++) op[l] = ut[l * LANES + c];
+    for (int64_t lb = 0; lb < lc; lb += 16) {  // [step][lane] -> [channel][step]
+      int64_t nl = lc - lb < 16 ? lc - lb : 16;
+      fz_transpose_block16(J->out + row0 + l0 + lb, L, ut + lb * LANES, LANES, nl, cw, nl);
     }
   }
   if (J->hT)
@@ -117,7 +106,7 @@ int fz_cpu_selective_scan(const fz_backend *be, fz_tensor *out, fz_tensor *state
     c = e;
   }
   int nt = fz_cpu_threads(be);
-  int64_t per = fz_round_up(3 * LC * LANES + 2 * LC * J.N + 2 * J.N * LANES, 16);
+  int64_t per = fz_round_up(3 * LC * LANES + 2 * J.N * LANES, 16);
   float *scratch = malloc(sizeof(float) * (size_t)per * (size_t)nt);
   if (!scratch) {
     free(blk);

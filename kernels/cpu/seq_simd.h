@@ -5,12 +5,16 @@
 #define FZ_SEQ_SIMD_H
 #include <stdint.h>
 #include <string.h>
+// Builds without AVX-512 (e.g. the sanitizer build) pass 64-byte vectors differently; these helpers are all
+// static inline, so GCC's ABI note does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
 #if defined(__AVX512F__) || defined(__FMA__)
 #include <immintrin.h>
 #endif
 
 typedef float fz_v16 __attribute__((vector_size(64), aligned(4)));
 typedef int32_t fz_vi16 __attribute__((vector_size(64), aligned(4)));
+typedef uint32_t fz_vu16 __attribute__((vector_size(64), aligned(4)));
 #define FZ_V16 16
 
 // a·b + c per lane, fused (one rounding) where the target has FMA. ISO C mode (-std=c11) turns off the
@@ -57,12 +61,30 @@ static inline float fz_v16_hmax(fz_v16 v) {
 }
 
 // 2^x per lane: x = n + f with n = rint(x), |f| <= 1/2, 2^f by the Cephes exp2f polynomial (relative error
-// about 2e-7), 2^n built in the exponent bits. Lanes below -126 (including -inf) give exactly 0; lanes
-// above 128 give +inf. NaN lanes give NaN.
+// about 2e-7), then scaled by 2^n (vscalefps on AVX-512, exponent bits elsewhere; the same values). Lanes below
+// -126 (including -inf) give exactly 0; lanes above 128 give +inf; NaN lanes give NaN.
 static inline fz_v16 fz_v16_exp2(fz_v16 x) {
+#if defined(__AVX512F__)
+  const __m512 xv = (__m512)x;
+  // max/min return their second operand when either is NaN, so x goes second: NaN propagates.
+  __m512 xc = _mm512_min_ps(_mm512_set1_ps(128.0f), _mm512_max_ps(_mm512_set1_ps(-127.0f), xv));
+  __m512 n = _mm512_roundscale_ps(xc, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 f = _mm512_sub_ps(xc, n);
+  __m512 p = _mm512_set1_ps(1.535336188319500e-4f);
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.339887440266574e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.618437357674640e-3f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.550332471162809e-2f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.402264791363012e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931472028550421e-1f));
+  p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+  __m512 r = _mm512_scalef_ps(p, n);
+  __mmask16 keep = _mm512_cmp_ps_mask(xv, _mm512_set1_ps(-126.0f), _CMP_NLT_UQ);  // x >= -126 or NaN
+  return (fz_v16)_mm512_maskz_mov_ps(keep, r);
+#else
   const fz_v16 lo = fz_v16_set1(-126.0f), hi = fz_v16_set1(128.0f);
-  fz_vi16 under = x < lo, over = x > hi;
-  fz_v16 xc = fz_v16_min(fz_v16_max(x, lo), hi);
+  fz_vi16 under = x < lo;
+  fz_v16 xc = fz_v16_select(x < lo, lo, x);    // comparisons with NaN are false: NaN propagates
+  xc = fz_v16_select(xc > hi, hi, xc);
   fz_v16 n = xc + fz_v16_set1(12582912.0f);  // 1.5·2^23: round to nearest integer in the low mantissa bits
   n = n - fz_v16_set1(12582912.0f);
   fz_v16 f = xc - n;
@@ -75,11 +97,9 @@ static inline fz_v16 fz_v16_exp2(fz_v16 x) {
   p = fz_v16_fma(p, f, fz_v16_set1(1.0f));
   fz_vi16 ni = __builtin_convertvector(n, fz_vi16);
   fz_vi16 h1 = ni >> 1, h2 = ni - h1;  // 2^n = 2^h1 · 2^h2 keeps both factors normal for n in [-126, 128]
-  fz_v16 s1 = (fz_v16)((h1 + 127) << 23), s2 = (fz_v16)((h2 + 127) << 23);
-  fz_v16 r = p * s1 * s2;
-  r = fz_v16_select(under, fz_v16_set1(0.0f), r);
-  r = fz_v16_select(over, fz_v16_set1(__builtin_inff()), r);
-  return fz_v16_select(x != x, x, r);
+  fz_v16 s1 = (fz_v16)((fz_vu16)(h1 + 127) << 23), s2 = (fz_v16)((fz_vu16)(h2 + 127) << 23);  // unsigned: no UB
+  return fz_v16_select(under, fz_v16_set1(0.0f), p * s1 * s2);  // +inf for n = 128 and p >= 1 by overflow
+#endif
 }
 // Scalar 2^x with exactly the arithmetic of fz_v16_exp2 (for loop tails).
 static inline float fz_exp2_scalar(float x) {
@@ -124,6 +144,55 @@ static inline fz_v16 fz_v16_softplus(fz_v16 x) {
 }
 // SiLU per lane: x·sigmoid(x) = x / (1 + exp(-x)).
 static inline fz_v16 fz_v16_silu(fz_v16 x) { return x / (fz_v16_exp2(-x * 1.4426950408889634f) + 1.0f); }
+
+// Loads n <= 16 floats from p, zero-filling the remaining lanes.
+static inline fz_v16 fz_v16_load_n(const float *p, int64_t n) {
+  float t[16] = {0};
+  if (n > 0) memcpy(t, p, sizeof(float) * (size_t)(n < 16 ? n : 16));
+  return fz_v16_load(t);
+}
+// Stores the first n <= 16 lanes of v to p.
+static inline void fz_v16_store_n(float *p, fz_v16 v, int64_t n) {
+  float t[16];
+  fz_v16_store(t, v);
+  if (n > 0) memcpy(p, t, sizeof(float) * (size_t)(n < 16 ? n : 16));
+}
+
+// Transposes the 16×16 block held in r[0..16) (row i = r[i]) in place: four perfect-shuffle stages,
+// row'[2i] = interleave(r[i][0..8), r[i+8][0..8)), row'[2i+1] = interleave(r[i][8..16), r[i+8][8..16)).
+static inline void fz_v16_transpose16(fz_v16 r[16]) {
+  for (int s = 0; s < 4; s++) {
+    fz_v16 t[16];
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; i++) {
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+      t[2 * i] = __builtin_shufflevector(r[i], r[i + 8], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      t[2 * i + 1] = __builtin_shufflevector(r[i], r[i + 8], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+#else
+      for (int k = 0; k < 8; k++) {
+        t[2 * i][2 * k] = r[i][k]; t[2 * i][2 * k + 1] = r[i + 8][k];
+        t[2 * i + 1][2 * k] = r[i][8 + k]; t[2 * i + 1][2 * k + 1] = r[i + 8][8 + k];
+      }
+#endif
+    }
+    for (int i = 0; i < 16; i++) r[i] = t[i];
+  }
+}
+
+// Transposes a rows × cols block (rows, cols <= 16) of a row-major matrix (row stride ld) into dst:
+// dst[c·ldd + r] = src[r·ld + c] for c < cols; each of the cols dst rows gets its first `width` lanes written
+// (16: lanes r >= rows are zeros; rows: exactly the block).
+static inline void fz_transpose_block16(float *dst, int64_t ldd, const float *src, int64_t ld, int64_t rows,
+                                        int64_t cols, int64_t width) {
+  fz_v16 r[16];
+  for (int i = 0; i < 16; i++)
+    r[i] = i < rows ? (cols == 16 ? fz_v16_load(src + i * ld) : fz_v16_load_n(src + i * ld, cols)) : fz_v16_set1(0.0f);
+  fz_v16_transpose16(r);
+  for (int c = 0; c < cols; c++) {
+    if (width >= 16) fz_v16_store(dst + c * ldd, r[c]);
+    else fz_v16_store_n(dst + c * ldd, r[c], width);
+  }
+}
 
 // Tile GEMM: C[M×N] = A[M×K]·B[K×N] (accumulate = 0) or C += A·B (accumulate = 1). Row-major with leading
 // dimensions lda, ldb, ldc. M must be a multiple of 8 and N a multiple of 16 (callers pad with zeros).
