@@ -94,6 +94,9 @@ $(BUILD)/%: bench/%.c $(BUILD)/libfusor.a
 	@echo "  LINK  $@"
 	@$(CC) $(CFLAGS_BASE) $(OPT) $^ $(LIBS) -o $@
 
+# CUDA backend build rules (nvcc for sm_80/86/89/90, and the SIMT-emulated build for tests) live in their own file.
+-include kernels/cuda/cuda.mk
+
 .PHONY: all probe deps test asan demo fuzz bench clean help
 all: probe $(BUILD)/fusor $(BUILD)/libfusor.a $(BUILD)/fusor_tests $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
 
@@ -110,12 +113,12 @@ deps:
 # The test suite: unit, oracle, bad-input and real-data tests (real-data tests skip without ../shared).
 test: deps
 	@$(MAKE) --no-print-directory all
-	./$(BUILD)/fusor_tests $(T)
+	$(BUILD)/fusor_tests $(T)
 	@bash tests/cli_test.sh $(BUILD)/fusor
 
 asan: deps
 	@$(MAKE) --no-print-directory probe $(BUILD)/asan/fusor_tests $(BUILD)/asan/fusor
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 ./$(BUILD)/asan/fusor_tests $(T)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/asan/fusor_tests $(T)
 	@ASAN_OPTIONS=detect_leaks=1 bash tests/cli_test.sh $(BUILD)/asan/fusor
 
 demo: deps

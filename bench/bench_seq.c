@@ -214,16 +214,16 @@ int main(int argc, char **argv) {
       for (int j = 0; j < 9; j++) fz_tensor_free(ts[j]);
     }
   }
-  {  // resampling: 4× bilinear of 8×64×64 (LMS-like, in cache) and of 64×64×64 (out of cache)
-    const int64_t C[2] = {8, 64};
+  {  // resampling ×4: the seed shape 8×64×64 (LMS-like, fits in cache) and 16×256×256 -> 1024² (67 MB out, out of cache)
+    const int64_t C[2] = {8, 16}, S[2] = {64, 256};
     for (int m = 1; m <= 2; m++)
       for (int i = 0; i < 2; i++) {
         interp_ctx s = {.mode = (fz_interp_mode)m};
-        rand_tensor(host, &s.x, 4, (int64_t[]){1, C[i], 64, 64}, 0, 0, 1);
-        empty_tensor(host, &s.o, FZ_F32, 4, (int64_t[]){1, C[i], 256, 256});
+        rand_tensor(host, &s.x, 4, (int64_t[]){1, C[i], S[i], S[i]}, 0, 0, 1);
+        empty_tensor(host, &s.o, FZ_F32, 4, (int64_t[]){1, C[i], 4 * S[i], 4 * S[i]});
         char shape[64];
-        snprintf(shape, sizeof shape, "%lld×64×64 -> 256×256", (long long)C[i]);
-        row(m == 1 ? "bilinear ×4" : "bicubic ×4", shape, run_interp, &s, 4.0 * C[i] * (64 * 64 + 256 * 256), 0);
+        snprintf(shape, sizeof shape, "%lld×%lld×%lld -> ×4", (long long)C[i], (long long)S[i], (long long)S[i]);
+        row(m == 1 ? "bilinear ×4" : "bicubic ×4", shape, run_interp, &s, 4.0 * C[i] * S[i] * S[i] * 17, 0);
         fz_tensor_free(&s.x); fz_tensor_free(&s.o);
       }
   }

@@ -118,4 +118,12 @@ int fz_ivf_ssim(const fz_mimg *x, const fz_mimg *y, double data_range, double *o
 // convolution); SSIM = SSIM(F,A) + SSIM(F,B). Images at least 7×7 (VIF needs about 40×40 for its 4 scales).
 int fz_metrics_ivf(const fz_mimg *fused, const fz_mimg *a, const fz_mimg *b, const fz_ivf_opts *o, fz_ivf_scores *s,
                    fz_err *err);
+// ---------------------------------------------------------------- FSDS, metrics_fr.c
+// Frequency Spectrum Distribution Similarity (HyRA, ICML 2024; LPFInISR FSDS_code.py @ 00a4753,
+// _FrequencySpectrumDistributionSimilarity(pred, tar)) in dB, higher is better: both images standardised by
+// their global mean and unbiased std, rfft2 per band, the two row halves integrated by cumulative sums,
+// −10·log10(Σ|S_pred − S_tar|² / Σ|S_tar|²). Not symmetric: the denominator uses tar. The authors' table
+// script calls fsds(gt, img), i.e. pred = reference and tar = fused; fusor's CLI defaults to pred = fused,
+// tar = reference (the function's documented meaning) and offers --fsds gt-pred for the table's order.
+int fz_metric_fsds(const fz_mimg *pred, const fz_mimg *tar, double *out, fz_err *err);
 #endif

@@ -1,9 +1,10 @@
 // metrics_fr.c — full-resolution (no reference) pansharpening metrics of the DLPan-Toolbox:
 // D_lambda_K.m (Khan's spectral distortion), D_s.m (spatial distortion, toolbox 1.0 variant) and
-// HQNR.m, with the argument conventions of indexes_evaluation_FS.m. Inputs in DN.
+// HQNR.m, with the argument conventions of indexes_evaluation_FS.m (inputs in DN); and HyRA's FSDS.
 #include "metrics.h"
 #include "metrics_util.h"
 #include "mtf.h"
+#include "fft64.h"
 #include "backend.h"
 #include <math.h>
 #include <stdlib.h>
@@ -109,5 +110,94 @@ int fz_metrics_fr(const fz_mimg *fused, const fz_mimg *ms, const fz_mimg *lms, c
   int rc = fz_metric_d_lambda_k(fused, lms, ratio, sensor, S, &s->d_lambda, err);
   if (!rc) rc = fz_metric_d_s(fused, lms, pan, ratio, S, 1.0, &s->d_s, err);
   if (!rc) s->hqnr = (1 - s->d_lambda) * (1 - s->d_s);
+  return rc;
+}
+
+// FSDS helper: the standardised image's "frequency-aligned integral" (FSDS_code.py frequency_align_integrate):
+// rfft2 per band (a zero row appended when H is odd), the upper half of the rows U and the flipped lower half
+// V, each cumulatively summed along rows then columns. u, v: C×(He/2)×(W/2+1) complex (re, im interleaved).
+static int fsds_integrate(const double *img, int C, int H, int W, double *u, double *v, fz_err *err) {
+  int He = H + (H & 1), Wr = W / 2 + 1, hh = He / 2;
+  int L = He > W ? He : W;
+  double *fr = malloc((size_t)He * Wr * 2 * sizeof *fr), *lr = malloc((size_t)L * 2 * sizeof *lr);
+  if (!fr || !lr) { free(fr); free(lr); return fz_fail(err, FZ_ENOMEM, "FSDS: no memory"); }
+  double *li = lr + L;
+  int rc = FZ_OK;
+  for (int c = 0; c < C && !rc; c++) {
+    for (int y = 0; y < He && !rc; y++) {  // rfft along W
+      for (int x = 0; x < W; x++) {
+        lr[x] = y < H ? img[((size_t)c * H + y) * W + x] : 0.0;
+        li[x] = 0;
+      }
+      rc = fz_fft64(lr, li, W, err);
+      for (int k = 0; k < Wr; k++) {
+        fr[((size_t)y * Wr + k) * 2] = lr[k];
+        fr[((size_t)y * Wr + k) * 2 + 1] = li[k];
+      }
+    }
+    for (int k = 0; k < Wr && !rc; k++) {  // fft along H
+      for (int y = 0; y < He; y++) {
+        lr[y] = fr[((size_t)y * Wr + k) * 2];
+        li[y] = fr[((size_t)y * Wr + k) * 2 + 1];
+      }
+      rc = fz_fft64(lr, li, He, err);
+      for (int y = 0; y < He; y++) {
+        fr[((size_t)y * Wr + k) * 2] = lr[y];
+        fr[((size_t)y * Wr + k) * 2 + 1] = li[y];
+      }
+    }
+    double *uc = u + (size_t)c * hh * Wr * 2, *vc = v + (size_t)c * hh * Wr * 2;
+    for (int i = 0; i < hh; i++)
+      for (int k = 0; k < Wr; k++)
+        for (int q = 0; q < 2; q++) {
+          uc[((size_t)i * Wr + k) * 2 + q] = fr[((size_t)i * Wr + k) * 2 + q];
+          vc[((size_t)i * Wr + k) * 2 + q] = fr[((size_t)(He - 1 - i) * Wr + k) * 2 + q];
+        }
+    double *parts[2] = {uc, vc};
+    for (int p = 0; p < 2; p++) {  // cumsum along rows, then along columns
+      double *s = parts[p];
+      for (int i = 1; i < hh; i++)
+        for (int k = 0; k < Wr * 2; k++) s[(size_t)i * Wr * 2 + k] += s[(size_t)(i - 1) * Wr * 2 + k];
+      for (int i = 0; i < hh; i++)
+        for (int k = 1; k < Wr; k++)
+          for (int q = 0; q < 2; q++) s[((size_t)i * Wr + k) * 2 + q] += s[((size_t)i * Wr + k - 1) * 2 + q];
+    }
+  }
+  free(fr);
+  free(lr);
+  return rc;
+}
+
+int fz_metric_fsds(const fz_mimg *pred, const fz_mimg *tar, double *out, fz_err *err) {
+  int rc = fz_mimg_check_pair(pred, "FSDS: prediction", tar, "FSDS: target", err);
+  if (rc) return rc;
+  int C = pred->c, H = pred->h, W = pred->w, He = H + (H & 1), Wr = W / 2 + 1;
+  size_t n = (size_t)C * H * W, m = (size_t)C * (He / 2) * Wr * 2;
+  if (n < 2) return fz_fail(err, FZ_EINVAL, "FSDS: images of %zu samples, expected at least 2", n);
+  double *st = malloc(n * sizeof *st), *buf = malloc(4 * m * sizeof *buf);
+  if (!st || !buf) { free(st); free(buf); return fz_fail(err, FZ_ENOMEM, "FSDS: no memory"); }
+  const fz_mimg *im[2] = {pred, tar};
+  for (int t = 0; t < 2 && !rc; t++) {  // (x − mean) / std, std unbiased (torch.std) over all C·H·W samples
+    double mean = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) mean += im[t]->p[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++) ss += (im[t]->p[i] - mean) * (im[t]->p[i] - mean);
+    double sd = sqrt(ss / (double)(n - 1));
+    if (!(sd > 0)) { rc = fz_fail(err, FZ_EINVAL, "FSDS: the %s image is constant (standard deviation 0)", t ? "target" : "predicted"); break; }
+    for (size_t i = 0; i < n; i++) st[i] = (im[t]->p[i] - mean) / sd;
+    rc = fsds_integrate(st, C, H, W, buf + 2 * t * m, buf + (2 * t + 1) * m, err);
+  }
+  if (!rc) {
+    const double *pu = buf, *pv = buf + m, *tu = buf + 2 * m, *tv = buf + 3 * m;
+    double num = 0, den = 0;
+    for (size_t i = 0; i < m; i += 2) {
+      double a = pu[i] - tu[i], b = pu[i + 1] - tu[i + 1], c = pv[i] - tv[i], d = pv[i + 1] - tv[i + 1];
+      num += a * a + b * b + c * c + d * d;
+      den += tu[i] * tu[i] + tu[i + 1] * tu[i + 1] + tv[i] * tv[i] + tv[i + 1] * tv[i + 1];
+    }
+    *out = -10 * log10(num / den);
+  }
+  free(st);
+  free(buf);
   return rc;
 }

@@ -195,20 +195,24 @@ static double corr(const double *a, const double *b, size_t n) {
 // tmp holds h×(w-n+1).
 static void corr_valid(const double *img, int h, int w, const double *g, int n, double *tmp, double *out) {
   int oh = h - n + 1, ow = w - n + 1;
+  // taps in the outer loop, pixels in the inner one (vectorises); every output still sums taps 0..n-1 in order
 #pragma omp parallel for schedule(static)
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < ow; x++) {
-      double s = 0;
-      for (int j = 0; j < n; j++) s += g[j] * img[(size_t)y * w + x + j];
-      tmp[(size_t)y * ow + x] = s;
-    }
+  for (int y = 0; y < h; y++) {
+    double *t = tmp + (size_t)y * ow;
+    const double *r = img + (size_t)y * w;
+    for (int x = 0; x < ow; x++) t[x] = g[0] * r[x];
+    for (int j = 1; j < n; j++)
+      for (int x = 0; x < ow; x++) t[x] += g[j] * r[x + j];
+  }
 #pragma omp parallel for schedule(static)
-  for (int y = 0; y < oh; y++)
-    for (int x = 0; x < ow; x++) {
-      double s = 0;
-      for (int i = 0; i < n; i++) s += g[i] * tmp[(size_t)(y + i) * ow + x];
-      out[(size_t)y * ow + x] = s;
+  for (int y = 0; y < oh; y++) {
+    double *o = out + (size_t)y * ow;
+    for (int x = 0; x < ow; x++) o[x] = g[0] * tmp[(size_t)y * ow + x];
+    for (int i = 1; i < n; i++) {
+      const double *t = tmp + (size_t)(y + i) * ow;
+      for (int x = 0; x < ow; x++) o[x] += g[i] * t[x];
     }
+  }
 }
 
 // Evaluator.compare_viff(ref, dist): pixel-domain VIF over 4 scales; 1.0 when the ratio is NaN.
@@ -323,26 +327,30 @@ int fz_ivf_ssim(const fz_mimg *x, const fz_mimg *y, double data_range, double *o
       px[(size_t)yy * pw + xx] = x->p[k];
       py[(size_t)yy * pw + xx] = y->p[k];
     }
+  double *prod = malloc((size_t)ph * pw * sizeof *prod);
+  if (!prod) { free(m); return fz_fail(err, FZ_ENOMEM, "SSIM: no memory"); }
   for (int q = 0; q < 5; q++) {
+    const double *src = q == 0 ? px : q == 1 ? py : prod;
+    if (q >= 2)
+      for (size_t k = 0; k < (size_t)ph * pw; k++) prod[k] = q == 2 ? px[k] * px[k] : q == 3 ? py[k] * py[k] : px[k] * py[k];
 #pragma omp parallel for schedule(static)
-    for (int yy = 0; yy < ph; yy++)
-      for (int xx = 0; xx < w; xx++) {
-        double s = 0;
-        for (int j = 0; j < 7; j++) {
-          size_t k = (size_t)yy * pw + xx + j;
-          double a = px[k], b = py[k];
-          s += q == 0 ? a : q == 1 ? b : q == 2 ? a * a : q == 3 ? b * b : a * b;
-        }
-        tmp[(size_t)yy * w + xx] = s;
-      }
+    for (int yy = 0; yy < ph; yy++) {
+      double *t = tmp + (size_t)yy * w;
+      const double *r = src + (size_t)yy * pw;
+      for (int xx = 0; xx < w; xx++) t[xx] = r[xx];
+      for (int j = 1; j < 7; j++)
+        for (int xx = 0; xx < w; xx++) t[xx] += r[xx + j];
+    }
 #pragma omp parallel for schedule(static)
-    for (int yy = 0; yy < h; yy++)
-      for (int xx = 0; xx < w; xx++) {
-        double s = 0;
-        for (int i = 0; i < 7; i++) s += tmp[(size_t)(yy + i) * w + xx];
-        m[q * n + (size_t)yy * w + xx] = s / 49;
-      }
+    for (int yy = 0; yy < h; yy++) {
+      double *o = m + q * n + (size_t)yy * w;
+      for (int xx = 0; xx < w; xx++) o[xx] = tmp[(size_t)yy * w + xx];
+      for (int i = 1; i < 7; i++)
+        for (int xx = 0; xx < w; xx++) o[xx] += tmp[(size_t)(yy + i) * w + xx];
+      for (int xx = 0; xx < w; xx++) o[xx] /= 49;
+    }
   }
+  free(prod);
   double acc = 0;
   for (int yy = 3; yy < h - 3; yy++)
     for (int xx = 3; xx < w - 3; xx++) {

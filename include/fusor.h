@@ -12,6 +12,12 @@ extern "C" {
 #include "../runtime/arena.h"
 #include "../runtime/rng.h"
 #include "../runtime/progress.h"
+#include "../runtime/weights.h"
+#include "../runtime/safetensors.h"
+#include "../runtime/pth.h"
+#include "../runtime/weights_convert.h"
+#include "../runtime/raster.h"
+#include "../samplers/sampler.h"
 #ifdef __cplusplus
 }
 #endif

@@ -192,13 +192,14 @@ int fz_op_kmeans(const struct fz_backend *be, fz_tensor *centroids, fz_tensor *a
                  const fz_kmeans_params *p, int *iters, fz_err *err);
 
 // ---- sinusoidal timestep embedding -----------------------------------------------------------------
-// Parameters (diffusers get_timestep_embedding names): freq_i = exp(−ln(max_period)·i/(half − freq_shift)),
-// i < half = dim/2, arg = scale·t·freq_i; out = [cos(arg), sin(arg)] when cos_first (guided-diffusion
-// timestep_embedding: cos_first 1, freq_shift 0; diffusers flip_sin_to_cos=True), else [sin, cos];
-// an odd dim gets a trailing zero column. max_period 0 means 10000, scale 0 means 1. Computed in f32 in the
-// same order of operations as PyTorch.
+// Parameters: freq_i = exp(−ln(max_period)·i/(half − freq_shift)), i < half = dim/2, arg = scale·t·freq_i;
+// out = [cos(arg), sin(arg)], or [sin(arg), cos(arg)] when sin_first; an odd dim gets a trailing zero column.
+// The zero struct is guided-diffusion's timestep_embedding (cos first, no shift, max_period 10000), also DiT's.
+// diffusers get_timestep_embedding(flip_sin_to_cos, downscale_freq_shift, scale, max_period) is
+// sin_first = !flip_sin_to_cos, freq_shift = downscale_freq_shift (diffusers' default 1), scale, max_period.
+// max_period 0 means 10000, scale 0 means 1. Computed in f32 in the same order of operations as PyTorch.
 typedef struct fz_temb_params {
-  int cos_first;
+  int sin_first;
   float freq_shift;
   float scale;
   float max_period;

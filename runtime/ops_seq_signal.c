@@ -307,5 +307,5 @@ int fz_op_timestep_embedding(const fz_backend *be, fz_tensor *out, const fz_tens
     return fz_fail(err, FZ_EINVAL, "%s: freq_shift %g equals dim/2 = %lld: the frequency exponent divides by zero", op,
                    (double)p->freq_shift, (long long)half);
   SEQ_TRY(seq_no_alias(out, t, op, "t", err));
-  return be->timestep_embedding(be, out, t, p->cos_first != 0, p->freq_shift, scale, max_period, err);
+  return be->timestep_embedding(be, out, t, p->sin_first != 0, p->freq_shift, scale, max_period, err);
 }

@@ -83,9 +83,10 @@ FZ_OP_CASE(seq_attention_tokens_causal) {
   seq_case c;
   sc_init(&c, be, seed, err);
   run_attention(&c, res, 1, 2, 2, 130, 130, 16, 16, 0.0f, 1, 0, 0, 0);
-  run_attention(&c, res, 0, 1, 2, 9, 75, 8, 8, 0.5f, 1, 0, 0, 10);  // Nq < Nk: top-left aligned mask
+  run_attention(&c, res, 0, 1, 2, 9, 75, 8, 8, 0.5f, 1, 0, 0, 10);    // Nq < Nk: top-left aligned mask
+  run_attention(&c, res, 0, 1, 1, 300, 300, 8, 8, 0.0f, 1, 0, 0, 20);  // two 256-query tasks
   res->tol = 2e-5;
-  snprintf(res->detail, sizeof res->detail, "tokens [2,130,2·16] causal; [1,2,9|75,8] causal");
+  snprintf(res->detail, sizeof res->detail, "tokens [2,130,2·16]; [1,2,9|75,8]; [1,1,300,8]; all causal");
   return sc_done(&c);
 }
 

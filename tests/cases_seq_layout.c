@@ -125,7 +125,7 @@ FZ_OP_CASE(seq_permute) {
 // e = −ln(max_period)·i/(half−shift) is rounded three times (absolute error ≤ 3·|e|·2⁻²⁴, a relative error of
 // freq = exp(e)), then exp, t·freq and ·scale add an ulp each; so the stated bound per value is
 // 1e-6 + (3·|e| + 4)·2⁻²⁴·|arg|.
-static void run_temb(seq_case *c, fz_op_result *res, int64_t B, int64_t dim, int cos_first, float shift, float scale,
+static void run_temb(seq_case *c, fz_op_result *res, int64_t B, int64_t dim, int sin_first, float shift, float scale,
                      float max_period, uint64_t s0) {
   float *ht = NULL;
   fz_tensor *t = sc_rand(c, 1, SHAPE(B), s0, 0, 1000, &ht), *out = sc_new(c, FZ_F32, 2, SHAPE(B, dim), NULL);
@@ -133,7 +133,7 @@ static void run_temb(seq_case *c, fz_op_result *res, int64_t B, int64_t dim, int
   ht[0] = 0.0f;  // t = 0 and a small integer step (SSDiff feeds respaced indices 0..9)
   if (B > 1) ht[1] = 7.0f;
   if (fz_tensor_upload(t, ht, sizeof(float) * (size_t)B, c->err)) { c->rc = c->err->code; return; }
-  fz_temb_params p = {.cos_first = cos_first, .freq_shift = shift, .scale = scale, .max_period = max_period};
+  fz_temb_params p = {.sin_first = sin_first, .freq_shift = shift, .scale = scale, .max_period = max_period};
   if (!sc_ok(c, fz_op_timestep_embedding(c->be, out, t, &p, c->err))) return;
   float *g = sc_get(c, out);
   if (!g) return;
@@ -147,7 +147,7 @@ static void run_temb(seq_case *c, fz_op_result *res, int64_t B, int64_t dim, int
         ex = -log(mp) * (double)f / ((double)half - shift);
         arg = sc * ht[b] * exp(ex);
         int first = i < half;
-        want = (first == (cos_first != 0)) ? cos(arg) : sin(arg);
+        want = (first == (sin_first != 0)) ? sin(arg) : cos(arg);
       }
       double e = fabs(g[b * dim + i] - want) / (1e-6 + (3 * fabs(ex) + 4) * 0x1p-24 * fabs(arg));
       if (!(e <= res->max_err)) res->max_err = e;
@@ -157,10 +157,10 @@ static void run_temb(seq_case *c, fz_op_result *res, int64_t B, int64_t dim, int
 FZ_OP_CASE(seq_timestep_embedding) {
   seq_case c;
   sc_init(&c, be, seed, err);
-  run_temb(&c, res, 5, 128, 1, 0.0f, 0.0f, 0.0f, 0);       // guided-diffusion / SSDiff, 128-d
-  run_temb(&c, res, 3, 33, 0, 1.0f, 2.0f, 10000.0f, 1);    // diffusers defaults, odd dim, scale 2
-  run_temb(&c, res, 2, 256, 1, 0.0f, 0.0f, 0.0f, 2);       // DiT frequency embedding
-  run_temb(&c, res, 1, 1, 1, 0.0f, 0.0f, 0.0f, 3);         // dim 1: only the zero pad column
+  run_temb(&c, res, 5, 128, 0, 0.0f, 0.0f, 0.0f, 0);       // guided-diffusion / SSDiff, 128-d
+  run_temb(&c, res, 3, 33, 1, 1.0f, 2.0f, 10000.0f, 1);    // diffusers defaults, odd dim, scale 2
+  run_temb(&c, res, 2, 256, 0, 0.0f, 0.0f, 0.0f, 2);       // DiT frequency embedding
+  run_temb(&c, res, 1, 1, 0, 0.0f, 0.0f, 0.0f, 3);         // dim 1: only the zero pad column
   res->tol = 1;  // errors are normalised by the stated bound
   snprintf(res->detail, sizeof res->detail, "128 cos-first; 33 sin-first shift 1; 256; 1");
   return sc_done(&c);

@@ -88,38 +88,62 @@ static double sam_deg(const float *a, const float *b, int64_t C, int64_t HW) {
   return n ? sum / n * 180.0 / M_PI : 0;
 }
 
-// Oracle: the official output (golden, kmcuda stand-in clusters); fusor's own k-means++ (Philox, seed 42) gives
-// other clusters, so agreement is stated at the metric level: spectral angle and relative RMSE between the two.
+// Oracle: the official code's own sensitivity to its k-means. CANNet's output depends on the clusters (kmcuda
+// k-means++ in the official code); rerunning the official code with k-means seeds 43 and 44 instead of 42 moves
+// its output by the spread recorded in the golden metadata (seed_spread.*: SAM and RMSE relative to the
+// network's correction out - lms). fusor's own k-means++ (Philox, seed 42) must agree with the official seed-42
+// output at that metric level: SAM and relative RMSE within 1.5x the official seed-to-seed spread.
 TEST(model_cannet_own_kmeans_metric_agreement) {
   const char *path = fz_test_shared("weights/cannet_wv3.pth");
   if (!path) SKIP("needs ../shared/weights/cannet_wv3.pth");
   fz_err err = {0};
   fz_model *m = NULL;
   CHECK_OK(fz_model_load(path, NULL, fz_backend_cpu(0), &m, &err), &err);
-  float *got = NULL, *ref = NULL, *lms = NULL;
+  float *got = NULL;
   int64_t shp[4], n = 0;
-  int rc = golden_forward(m, "wv3_64", 2047.0f, &got, shp, &err);
+  int rc = golden_forward(m, "wv2_256", 2047.0f, &got, shp, &err);
   fz_model_free(m);
   CHECK_OK(rc, &err);
   char gp[600], ip[600];
   fz_weights g, gi;
-  CHECK(golden_path("cannet_wv3.safetensors", gp, sizeof gp) && golden_path("inputs_wv3_64.safetensors", ip, sizeof ip));
+  CHECK(golden_path("cannet_wv3.safetensors", gp, sizeof gp) && golden_path("inputs_wv2_256.safetensors", ip, sizeof ip));
   CHECK_OK(st_open(gp, &g, &err), &err);
-  ref = golden_floats(&g, "wv3_64.out", &n, NULL, NULL, &err);
+  float *ref = golden_floats(&g, "wv2_256.out_s3", &n, NULL, NULL, &err);
+  double spread_sam = 0, spread_rel = 0;
+  for (int sd = 43; sd <= 44; sd++) {
+    char key[64];
+    double a = 0, b = 0;
+    snprintf(key, sizeof key, "seed_spread.wv2_256.seed%d", sd);
+    const char *v = st_metadata_get(&g, key);
+    if (v && sscanf(v, "SAM=%lf relRMSE=%lf", &a, &b) == 2) {
+      if (a > spread_sam) spread_sam = a;
+      if (b > spread_rel) spread_rel = b;
+    }
+  }
   st_close(&g);
   CHECK_OK(st_open(ip, &gi, &err), &err);
-  lms = golden_floats(&gi, "lms", NULL, NULL, NULL, &err);
+  float *lms = golden_floats(&gi, "lms", NULL, NULL, NULL, &err);
   st_close(&gi);
-  int64_t C = shp[1], HW = shp[2] * shp[3];
-  double md = max_abs_diff(got, ref, n), se = 0, sd = 0;
-  for (int64_t i = 0; i < n; i++) {
-    double r = ref[i], l = lms[i] / 2047.0;
-    se += (got[i] - r) * (got[i] - r);
-    sd += (r - l) * (r - l);
-  }
-  double sam = sam_deg(got, ref, C, HW), rel = sqrt(se / sd);
-  printf("     cannet_wv3 wv3_64 own k-means vs official: max |diff| %.3g (%.0f DN), SAM %.3f deg, "
-         "RMSE / RMSE(official - lms) = %.3f\n", md, md * 2047, sam, rel);
-  free(got); free(ref); free(lms);
-  CHECKF(sam < 1.0 && rel < 0.35, "own k-means: SAM %.3f deg (limit 1), relative RMSE %.3f (limit 0.35)", sam, rel);
+  int ok = ref && lms && spread_sam > 0 && spread_rel > 0;
+  int64_t C = shp[1], H = shp[2], W = shp[3], h3 = (H + 2) / 3, w3 = (W + 2) / 3, k = 0;
+  float *sub = malloc((size_t)C * h3 * w3 * sizeof *sub), *lsub = malloc((size_t)C * h3 * w3 * sizeof *lsub);
+  double se = 0, sd2 = 0, sam = 0;
+  if (ok && sub && lsub && n == C * h3 * w3) {
+    for (int64_t c = 0; c < C; c++)
+      for (int64_t y = 0; y < H; y += 3)
+        for (int64_t x = 0; x < W; x += 3, k++) {
+          sub[k] = got[(c * H + y) * W + x];
+          lsub[k] = lms[(c * H + y) * W + x] / 2047.0f;
+          se += (sub[k] - ref[k]) * (double)(sub[k] - ref[k]);
+          sd2 += (ref[k] - lsub[k]) * (double)(ref[k] - lsub[k]);
+        }
+    sam = sam_deg(sub, ref, C, h3 * w3);
+  } else ok = 0;
+  double rel = ok ? sqrt(se / sd2) : 0;
+  free(got); free(ref); free(lms); free(sub); free(lsub);
+  CHECKF(ok, "golden data for the own-k-means check is missing or malformed: %s", err.msg);
+  printf("     cannet_wv3 wv2_256 own k-means vs official: SAM %.3f deg, relative RMSE %.3f "
+         "(official seed 43/44 vs 42: up to %.3f deg, %.3f)\n", sam, rel, spread_sam, spread_rel);
+  CHECKF(sam <= 1.5 * spread_sam && rel <= 1.5 * spread_rel, "own k-means: SAM %.3f (limit %.3f), relative RMSE %.3f (limit %.3f)",
+         sam, 1.5 * spread_sam, rel, 1.5 * spread_rel);
 }

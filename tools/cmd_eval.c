@@ -24,7 +24,8 @@ static void usage(FILE *f) {
           "       fusor eval --fused F --ir A --vis B [options]   VIS/IR, multi-exposure, multi-focus (EN SD SF AG MI\n"
           "                  SCD VIF Qabf SSIM on grey images; --src-a / --src-b are aliases of --ir / --vis)\n"
           "  GT, F, MS, PAN, LMS: an image file (.tif .h5 .mat .png ...), a PanCollection HDF5 set (every image of\n"
-          "  its key), or a directory of images (sorted by name; two directories are paired by file stem).\n"
+          "  its key), or a directory of images (natural sort order: name_2 before name_10; two directories are\n"
+          "  paired by file stem).\n"
           "  Samples must be digital numbers (DN), as the toolbox expects (Q2n casts to uint16).\n"
           "options:\n"
           "  --ratio R          scale ratio (default 4)\n"
@@ -40,6 +41,8 @@ static void usage(FILE *f) {
           "  --ref-key K --fused-key K --ms-key K --pan-key K   HDF5 keys (defaults gt, sr, ms, pan)\n"
           "  --hsi              hyperspectral fusion set (MHIF): PSNR (mean over bands), SAM, ERGAS, SSIM, data\n"
           "                     range 1 unless --range (analysis_ref_batched_images.m with const = 1)\n"
+          "  --fsds ORDER       add HyRA's FSDS (dB): pred-gt = FSDS(pred = fused, tar = reference), the function's\n"
+          "                     meaning; gt-pred = FSDS(reference, fused), the order of the authors' table script\n"
           "  --ssim-range R     image-fusion SSIM data_range (default 2: skimage < 0.21 on float images, as CDDFuse)\n"
           "  --format table|csv|json   output format (default table)\n"
           "  -o PATH [--force]  write the report to PATH (nothing is written when any image fails)\n");
@@ -53,7 +56,27 @@ typedef struct {
   char **names;  // directory entries (sorted), SRC_DIR only
 } src_t;
 
-static int by_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+// Natural order: digit runs compare by value, so output_mulExm_2.mat sorts before output_mulExm_10.mat.
+static int by_str(const void *pa, const void *pb) {
+  const char *a = *(char *const *)pa, *b = *(char *const *)pb;
+  while (*a && *b) {
+    if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+      while (*a == '0') a++;
+      while (*b == '0') b++;
+      size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
+      if (la != lb) return la < lb ? -1 : 1;
+      int c = strncmp(a, b, la);
+      if (c) return c;
+      a += la;
+      b += lb;
+    } else {
+      if (*a != *b) return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+      a++;
+      b++;
+    }
+  }
+  return *a ? 1 : *b ? -1 : strcmp(*(char *const *)pa, *(char *const *)pb);
+}
 static int has_ext(const char *p, const char *e) {
   size_t n = strlen(p), m = strlen(e);
   return n > m && !strcasecmp(p + n - m, e);
@@ -171,7 +194,7 @@ static int pair_sources(const src_t *a, const char *ra, const src_t *b, const ch
 // ---------------------------------------------------------------- report
 typedef struct {
   int nm, n;
-  const char *names[8];
+  const char *names[12];
   double *vals;    // n × nm
   char (*label)[160];
 } report_t;
@@ -240,7 +263,11 @@ static void report_print(FILE *f, const report_t *r, const char *fmt, const char
   for (int i = 0; i < r->n; i++) {
     if (csv) fprintf(f, "%s", r->label[i]);
     else fprintf(f, "%-*s", lw, r->label[i]);
-    for (int m = 0; m < r->nm; m++) fprintf(f, csv ? ",%.10g" : "  %16.6f", r->vals[i * r->nm + m]);
+    for (int m = 0; m < r->nm; m++) {
+      double v = r->vals[i * r->nm + m];
+      if (isnan(v)) fprintf(f, csv ? ",nan" : "  %16s", "nan");  // one spelling (printf may write -nan)
+      else fprintf(f, csv ? ",%.10g" : "  %16.6f", v);
+    }
     fputc('\n', f);
   }
   if (csv) {
@@ -249,7 +276,8 @@ static void report_print(FILE *f, const report_t *r, const char *fmt, const char
       for (int m = 0; m < r->nm; m++) {
         double mean, sd;
         mean_std(r, m, &mean, &sd);
-        fprintf(f, ",%.10g", k ? sd : mean);
+        if (isnan(k ? sd : mean)) fprintf(f, ",nan");
+        else fprintf(f, ",%.10g", k ? sd : mean);
       }
       fputc('\n', f);
     }
@@ -260,7 +288,8 @@ static void report_print(FILE *f, const report_t *r, const char *fmt, const char
     double mean, sd;
     mean_std(r, m, &mean, &sd);
     char b[64];
-    snprintf(b, sizeof b, "%.4f±%.4f", mean, sd);
+    if (isnan(mean)) snprintf(b, sizeof b, "nan");
+    else snprintf(b, sizeof b, "%.4f±%.4f", mean, sd);
     fprintf(f, "  %16s", b);
   }
   fprintf(f, "\n(%d image%s; std is the sample standard deviation, N-1)\n", r->n, r->n == 1 ? "" : "s");
@@ -287,7 +316,7 @@ static int report_write(const report_t *r, const char *fmt, const char *mode, co
 typedef struct {
   const char *ref, *fused, *ms, *pan, *lms, *sensor, *fmt, *out, *src_a, *src_b;
   const char *ref_key, *fused_key, *ms_key, *pan_key, *lms_key;
-  int ratio, L, block, cut, th, no_alias, force, hsi;
+  int ratio, L, block, cut, th, no_alias, force, hsi, fsds;  // fsds: 0 off, 1 pred = fused, 2 pred = reference
   double range, fscale, ssim_range;
 } opts_t;
 
@@ -315,7 +344,9 @@ static int eval_rr(const opts_t *o, report_t *rep, fz_err *err) {
   const char *nm[7] = {"SAM", "ERGAS", "SCC", "Q2n", "Q_avg", "PSNR", "SSIM"}, *nh[4] = {"PSNR", "SAM", "ERGAS", "SSIM"};
   if (o->hsi) memcpy(rep->names, nh, sizeof nh);
   else memcpy(rep->names, nm, sizeof nm);
-  rep->vals = malloc((size_t)R.n * 7 * sizeof *rep->vals);
+  int base = rep->nm;
+  if (o->fsds) rep->names[rep->nm++] = o->fsds == 1 ? "FSDS" : "FSDS_gt_pred";
+  rep->vals = malloc((size_t)R.n * 8 * sizeof *rep->vals);
   rep->label = malloc((size_t)R.n * sizeof *rep->label);
   if (!pair || !rep->vals || !rep->label) rc = fz_fail(err, FZ_ENOMEM, "no memory");
   if (!rc) rc = pair_sources(&R, "reference", &F, "fused", pair, err);
@@ -348,13 +379,17 @@ static int eval_rr(const opts_t *o, report_t *rep, fz_err *err) {
       if (rc) fz_wrap(err, "reference %s vs fused %s", lr, lf);
       else if (o->hsi) {
         double v[4] = {hs.psnr, hs.sam, hs.ergas, hs.ssim};
-        memcpy(rep->vals + i * 4, v, sizeof v);
-        snprintf(rep->label[i], sizeof rep->label[i], "%s", lf);
+        memcpy(rep->vals + i * rep->nm, v, sizeof v);
       } else {
         double v[7] = {s.sam, s.ergas, s.scc, s.q2n, s.q_avg, s.psnr, s.ssim};
-        memcpy(rep->vals + i * 7, v, sizeof v);
-        snprintf(rep->label[i], sizeof rep->label[i], "%s", lf);
+        memcpy(rep->vals + i * rep->nm, v, sizeof v);
       }
+      if (!rc && o->fsds) {  // pred = fused, tar = reference (the definition) or the authors' table order
+        rc = o->fsds == 1 ? fz_metric_fsds(&Fi, &G, rep->vals + i * rep->nm + base, err)
+                          : fz_metric_fsds(&G, &Fi, rep->vals + i * rep->nm + base, err);
+        if (rc) fz_wrap(err, "FSDS of reference %s vs fused %s", lr, lf);
+      }
+      if (!rc) snprintf(rep->label[i], sizeof rep->label[i], "%s", lf);
     }
     free(g);
     free(f);
@@ -549,6 +584,10 @@ static int cmd_eval(int argc, char **argv) {
     else if (!strcmp(a, "--ir") || !strcmp(a, "--src-a")) o.src_a = v;
     else if (!strcmp(a, "--vis") || !strcmp(a, "--src-b")) o.src_b = v;
     else if (!strcmp(a, "--ssim-range")) bad = opt_num(a, v, &o.ssim_range);
+    else if (!strcmp(a, "--fsds")) {
+      o.fsds = !strcmp(v, "pred-gt") ? 1 : !strcmp(v, "gt-pred") ? 2 : 0;
+      if (!o.fsds) { fprintf(stderr, "fusor eval: --fsds '%s', expected pred-gt or gt-pred\n", v); return 2; }
+    }
     else if (!strcmp(a, "--format")) o.fmt = v;
     else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o.out = v;
     else if (!strcmp(a, "--ref-key")) o.ref_key = v;

@@ -17,8 +17,8 @@ void fz_cpu_act_row(float *dst, const float *src, int64_t n, int act, float p0, 
   switch (act) {
     case FZ_ACT_RELU: ACT_LOOP(v > 0.0f ? v : (v != v ? v : 0.0f)); break;
     case FZ_ACT_LEAKY_RELU: ACT_LOOP(v > 0.0f ? v : v * p0); break;
-    case FZ_ACT_GELU: ACT_LOOP(0.5f * v * (1.0f + fz_verf(v * 0.70710678118654752f))); break;
-    case FZ_ACT_GELU_TANH: ACT_LOOP(0.5f * v * (1.0f + fz_vtanh(0.79788456080286536f * fmaf(0.044715f * v, v * v, v)))); break;
+    case FZ_ACT_GELU: ACT_LOOP(fz_vgelu(v)); break;
+    case FZ_ACT_GELU_TANH: ACT_LOOP(fz_vgelu_tanh(v)); break;
     case FZ_ACT_SILU: ACT_LOOP(v / (1.0f + fz_vexp(-v))); break;
     case FZ_ACT_SIGMOID: ACT_LOOP(fz_vsigmoid(v)); break;
     case FZ_ACT_SOFTPLUS: ACT_LOOP(fz_vsoftplus(v, p0, p1)); break;

@@ -1,7 +1,8 @@
-// attention.c — flash-style multi-head attention on the CPU: for each (batch, head, block of 64 queries)
-// the keys are visited in tiles of 64 with an online softmax (running max m, running sum l, rescaled
-// accumulator O), so memory is O(tile·d) per thread and no N×N score matrix ever exists.
-// Scores are computed in base 2: q is pre-scaled by scale·log2(e) and the softmax uses exp2.
+// attention.c — flash-style multi-head attention on the CPU. A task is one (batch, head, block of up to 256
+// queries); it visits the keys in tiles of 64 with an online softmax (running max m, running sum l, rescaled
+// accumulator O), four 64-query sub-blocks per key tile, so each key tile is transposed once per 256 queries.
+// Memory is O(tile·d) per thread: no N×N score matrix ever exists. Scores are computed in base 2: q is
+// pre-scaled by scale·log2(e) and the softmax uses exp2. The two GEMMs per tile run in fz_tile_gemm.
 #include "cpu_seq.h"
 #include "seq_simd.h"
 #include <math.h>
@@ -9,13 +10,15 @@
 #include <omp.h>
 #endif
 
-#define BR 64  // queries per block
-#define BC 64  // keys per tile
+#define BR 64       // queries per sub-block (one S tile)
+#define NSUB 4      // sub-blocks per task
+#define BQ (BR * NSUB)
+#define BC 64       // keys per tile
 
-// Floats of scratch one thread needs: Qs [BR×dp], Kt [dp×BC], S [BR×BC], Vs [BC×dvp], O [BR×dvp], m, l [BR].
+// Floats of scratch one thread needs: Qs [BQ×dp], O [BQ×dvp], m, l [BQ], Kt [dp×BC], S [BR×BC], Vs [BC×dvp].
 static int64_t per_thread_floats(int64_t d, int64_t dv) {
   int64_t dp = fz_round_up(d, 16), dvp = fz_round_up(dv, 16);
-  return fz_round_up(BR * dp + dp * BC + BR * BC + BC * dvp + BR * dvp + 2 * BR, 16);
+  return fz_round_up(BQ * dp + BQ * dvp + 2 * BQ + dp * BC + BR * BC + BC * dvp, 16);
 }
 
 size_t fz_cpu_attention_workspace(const fz_backend *be, int64_t d, int64_t dv) {
@@ -40,73 +43,99 @@ typedef struct {
   int causal;
 } attn_job;
 
-// One block of up to BR queries of one (b, h): the whole online-softmax sweep over the key tiles.
-static void attn_block(const attn_job *J, int64_t b, int64_t h, int64_t q0, float *w) {
+// Kt[c][j] = k[k0+j][c] for j < kc, c < d; zeros elsewhere in the dp × BC tile (16×16 register transposes).
+static void load_kt(float *Kt, const float *kp, int64_t ld, int64_t k0, int64_t kc, int64_t d, int64_t dp) {
+  for (int64_t j0 = 0; j0 < BC; j0 += 16) {
+    int64_t nk = kc - j0 < 16 ? (kc - j0 > 0 ? kc - j0 : 0) : 16;
+    for (int64_t c0 = 0; c0 < dp; c0 += 16) {
+      int64_t nc = d - c0 < 16 ? d - c0 : 16;
+      if (nk > 0 && nc > 0) fz_transpose_block16(Kt + c0 * BC + j0, BC, kp + (k0 + j0) * ld + c0, ld, nk, nc, 16);
+      else nc = 0;
+      for (int64_t c = c0 + nc; c < c0 + 16; c++) memset(Kt + c * BC + j0, 0, sizeof(float) * 16);
+    }
+  }
+}
+
+// Online-softmax update of rows r < nr of the S tile (queries q0.., keys k0.., kc valid keys): masks, turns S
+// into P = exp2(S - m_new) and rescales O, l. Rows >= nr are zero (zero query rows) and stay unused.
+static void softmax_rows(const attn_job *J, float *S, float *O, float *m, float *l, int64_t q0, int64_t nr,
+                         int64_t k0, int64_t kc) {
+  for (int64_t r = 0; r < nr; r++) {
+    float *s = S + r * BC;
+    int64_t lim = kc;
+    if (J->causal && q0 + r + 1 - k0 < lim) lim = q0 + r + 1 - k0;  // key k0+j allowed iff k0+j <= q0+r
+    if (lim < 0) lim = 0;
+    for (int64_t j = lim; j < BC; j++) s[j] = -INFINITY;
+    fz_v16 mx = fz_v16_load(s);
+    for (int j = 16; j < BC; j += 16) mx = fz_v16_max(mx, fz_v16_load(s + j));
+    float tmax = fz_v16_hmax(mx), mnew = m[r] > tmax ? m[r] : tmax;
+    if (mnew == -INFINITY) { memset(s, 0, sizeof(float) * BC); continue; }
+    float corr = fz_exp2_scalar(m[r] - mnew);
+    fz_v16 mn = fz_v16_set1(mnew), acc = fz_v16_set1(0.0f);
+    for (int j = 0; j < BC; j += 16) {
+      fz_v16 p = fz_v16_exp2(fz_v16_load(s + j) - mn);
+      fz_v16_store(s + j, p);
+      acc += p;
+    }
+    l[r] = l[r] * corr + fz_v16_hsum(acc);
+    m[r] = mnew;
+    if (corr != 1.0f) {
+      float *o = O + r * J->dvp;
+      for (int64_t c = 0; c < J->dvp; c++) o[c] *= corr;
+    }
+  }
+}
+
+// One task: up to BQ queries starting at q0 of head (b, h), all key tiles. w: this thread's scratch.
+static void attn_task(const attn_job *J, int64_t b, int64_t h, int64_t q0, float *w) {
   const int64_t d = J->d, dv = J->dv, dp = J->dp, dvp = J->dvp;
-  float *Qs = w, *Kt = Qs + BR * dp, *S = Kt + dp * BC, *Vs = S + BR * BC, *O = Vs + BC * dvp, *m = O + BR * dvp,
-        *l = m + BR;
+  float *Qs = w, *O = Qs + BQ * dp, *m = O + BQ * dvp, *l = m + BQ, *Kt = l + BQ, *S = Kt + dp * BC, *Vs = S + BR * BC;
   const float *qp = J->q + b * J->qs.sb + h * J->qs.sh;
   const float *kp = J->k + b * J->ks.sb + h * J->ks.sh;
   const float *vp = J->v + b * J->vs.sb + h * J->vs.sh;
   const float *vfp = J->vf ? J->vf + b * J->vs.sb + h * J->vs.sh : NULL;
-  int64_t nr = J->Nq - q0 < BR ? J->Nq - q0 : BR;
-  memset(Qs, 0, sizeof(float) * BR * dp);
-  for (int64_t r = 0; r < nr; r++) {
+  const int64_t nq = J->Nq - q0 < BQ ? J->Nq - q0 : BQ, nsub = (nq + BR - 1) / BR;
+  memset(Qs, 0, sizeof(float) * (size_t)(nsub * BR * dp));
+  for (int64_t r = 0; r < nq; r++) {
     const float *src = qp + (q0 + r) * J->qs.sn;
     for (int64_t c = 0; c < d; c++) Qs[r * dp + c] = src[c] * J->qscale;
   }
-  memset(O, 0, sizeof(float) * BR * dvp);
-  for (int r = 0; r < BR; r++) { m[r] = -INFINITY; l[r] = 0.0f; }
-  int64_t kend = J->causal ? (q0 + nr < J->Nk ? q0 + nr : J->Nk) : J->Nk;  // causal: keys j <= last query
+  memset(O, 0, sizeof(float) * (size_t)(nsub * BR * dvp));
+  for (int64_t r = 0; r < BQ; r++) { m[r] = -INFINITY; l[r] = 0.0f; }
+  // Causal: no key beyond the last query of the task is needed.
+  const int64_t kend = J->causal ? (q0 + nq < J->Nk ? q0 + nq : J->Nk) : J->Nk;
   for (int64_t k0 = 0; k0 < kend; k0 += BC) {
-    int64_t kc = kend - k0 < BC ? kend - k0 : BC;
-    // Kt[c][j] = k[k0+j][c] (zero padded to dp × BC); Vs[j][c] = v' (zero padded to BC × dvp).
-    if (kc < BC || d < dp) memset(Kt, 0, sizeof(float) * dp * BC);
-    for (int64_t j = 0; j < kc; j++) {
-      const float *src = kp + (k0 + j) * J->ks.sn;
-      for (int64_t c = 0; c < d; c++) Kt[c * BC + j] = src[c];
-    }
-    if (kc < BC || dv < dvp) memset(Vs, 0, sizeof(float) * BC * dvp);
-    for (int64_t j = 0; j < kc; j++) {
-      const float *src = vp + (k0 + j) * J->vs.sn;
-      float *dst = Vs + j * dvp;
-      if (vfp) {
-        const float *src2 = vfp + (k0 + j) * J->vs.sn;
-        for (int64_t c = 0; c < dv; c++) dst[c] = J->vl * src[c] + (1.0f - J->vl) * src2[c];
-      } else {
-        memcpy(dst, src, sizeof(float) * dv);
+    const int64_t kc = kend - k0 < BC ? kend - k0 : BC;
+    load_kt(Kt, kp, J->ks.sn, k0, kc, d, dp);
+    // V' rows of this tile: read in place when they need no padding and no mixing, else staged in Vs.
+    const float *V = vp + k0 * J->vs.sn;
+    int64_t ldv = J->vs.sn;
+    if (vfp || kc < BC || dv < dvp) {
+      if (kc < BC || dv < dvp) memset(Vs, 0, sizeof(float) * (size_t)(BC * dvp));
+      for (int64_t j = 0; j < kc; j++) {
+        const float *src = vp + (k0 + j) * J->vs.sn;
+        float *dst = Vs + j * dvp;
+        if (vfp) {
+          const float *src2 = vfp + (k0 + j) * J->vs.sn;
+          for (int64_t c = 0; c < dv; c++) dst[c] = J->vl * src[c] + (1.0f - J->vl) * src2[c];
+        } else {
+          memcpy(dst, src, sizeof(float) * (size_t)dv);
+        }
       }
+      V = Vs;
+      ldv = dvp;
     }
-    fz_tile_gemm(BR, BC, (int)dp, Qs, (int)dp, Kt, BC, S, BC, 0);  // S = (scale·log2e·Q)·Kᵀ
-    for (int64_t r = 0; r < nr; r++) {
-      float *s = S + r * BC;
-      int64_t lim = kc;
-      if (J->causal && q0 + r + 1 - k0 < lim) lim = q0 + r + 1 - k0;  // key k0+j allowed iff k0+j <= q0+r
-      if (lim < 0) lim = 0;
-      for (int64_t j = lim; j < BC; j++) s[j] = -INFINITY;
-      fz_v16 mx = fz_v16_load(s);
-      for (int j = 16; j < BC; j += 16) mx = fz_v16_max(mx, fz_v16_load(s + j));
-      float tmax = fz_v16_hmax(mx), mnew = m[r] > tmax ? m[r] : tmax;
-      if (mnew == -INFINITY) { memset(s, 0, sizeof(float) * BC); continue; }
-      float corr = fz_exp2_scalar(m[r] - mnew);
-      fz_v16 mn = fz_v16_set1(mnew), acc = fz_v16_set1(0.0f);
-      for (int j = 0; j < BC; j += 16) {
-        fz_v16 p = fz_v16_exp2(fz_v16_load(s + j) - mn);
-        fz_v16_store(s + j, p);
-        acc += p;
-      }
-      l[r] = l[r] * corr + fz_v16_hsum(acc);
-      m[r] = mnew;
-      if (corr != 1.0f) {
-        float *o = O + r * dvp;
-        for (int64_t c = 0; c < dvp; c++) o[c] *= corr;
-      }
+    for (int64_t sb = 0; sb < nsub; sb++) {
+      const int64_t qs0 = q0 + sb * BR, nr = nq - sb * BR < BR ? nq - sb * BR : BR;
+      if (J->causal && k0 > qs0 + nr - 1) continue;  // every key of the tile is masked for this sub-block
+      float *Osb = O + sb * BR * dvp;
+      fz_tile_gemm(BR, BC, (int)dp, Qs + sb * BR * dp, (int)dp, Kt, BC, S, BC, 0);  // S = (scale·log2e·Q)·Kᵀ
+      softmax_rows(J, S, Osb, m + sb * BR, l + sb * BR, qs0, nr, k0, kc);
+      fz_tile_gemm(BR, (int)dvp, BC, S, BC, V, (int)ldv, Osb, (int)dvp, 1);  // O += P·V'
     }
-    // Rows r >= nr of S are 0 (zero query rows), so they add nothing.
-    fz_tile_gemm(BR, (int)dvp, BC, S, BC, Vs, (int)dvp, O, (int)dvp, 1);  // O += P·V'
   }
   float *op = J->out + b * J->os.sb + h * J->os.sh;
-  for (int64_t r = 0; r < nr; r++) {
+  for (int64_t r = 0; r < nq; r++) {
     float inv = 1.0f / l[r], *dst = op + (q0 + r) * J->os.sn;
     for (int64_t c = 0; c < dv; c++) dst[c] = O[r * dvp + c] * inv;
   }
@@ -138,7 +167,8 @@ int fz_cpu_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, c
   J.qscale = scale * 1.4426950408889634f;
   J.vl = v_lambda;
   J.causal = causal;
-  int64_t nqb = (J.Nq + BR - 1) / BR, tasks = B * H * nqb;
+  // Tasks of up to BQ queries of one (b, head), dynamically scheduled.
+  int64_t nqb = (J.Nq + BQ - 1) / BQ, tasks = B * H * nqb;
   float *wsf = ws;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (tasks > 1)
   for (int64_t t = 0; t < tasks; t++) {
@@ -148,7 +178,7 @@ int fz_cpu_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, c
     int tid = 0;
 #endif
     int64_t qb = t % nqb, bh = t / nqb;
-    attn_block(&J, bh / H, bh % H, qb * BR, wsf + (int64_t)tid * per);
+    attn_task(&J, bh / H, bh % H, qb * BQ, wsf + (int64_t)tid * per);
   }
   return FZ_OK;
 }

@@ -56,6 +56,6 @@ int fz_cpu_kmeans_assign(const fz_backend *be, fz_tensor *assign, const fz_tenso
 int fz_cpu_kmeans_update(const fz_backend *be, fz_tensor *centroids, fz_tensor *counts, const fz_tensor *x,
                          const fz_tensor *assign, int64_t Bt, int64_t N, int64_t D, int64_t K, fz_err *err);
 // embedding.c: sinusoidal timestep embedding.
-int fz_cpu_timestep_embedding(const fz_backend *be, fz_tensor *out, const fz_tensor *t, int cos_first,
+int fz_cpu_timestep_embedding(const fz_backend *be, fz_tensor *out, const fz_tensor *t, int sin_first,
                               float freq_shift, float scale, float max_period, fz_err *err);
 #endif

@@ -8,6 +8,8 @@ static inline int64_t pix(int64_t b, int64_t c, int64_t y, int64_t x, int64_t C,
   return cl ? ((b * H + y) * W + x) * C + c : ((b * C + c) * H + y) * W + x;
 }
 
+#define TILE 32  // pixels per tile side: the column-major writes stay within TILE cache lines
+
 int fz_cpu_cross_scan(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t B, int64_t C, int64_t H,
                       int64_t W, int channels_last, fz_err *err) {
   (void)err;
@@ -19,14 +21,18 @@ int fz_cpu_cross_scan(const fz_backend *be, fz_tensor *out, const fz_tensor *x, 
     int64_t b = bc / C, c = bc % C;
     float *o0 = od + ((b * 4 + 0) * C + c) * L, *o1 = od + ((b * 4 + 1) * C + c) * L;
     float *o2 = od + ((b * 4 + 2) * C + c) * L, *o3 = od + ((b * 4 + 3) * C + c) * L;
-    for (int64_t y = 0; y < H; y++)
-      for (int64_t xx = 0; xx < W; xx++) {
-        float v = xd[pix(b, c, y, xx, C, H, W, channels_last)];
-        int64_t lr = y * W + xx, lc = xx * H + y;  // row-major and column-major positions
-        o0[lr] = v;
-        o1[lc] = v;
-        o2[L - 1 - lr] = v;
-        o3[L - 1 - lc] = v;
+    for (int64_t y0 = 0; y0 < H; y0 += TILE)
+      for (int64_t x0 = 0; x0 < W; x0 += TILE) {
+        int64_t y1 = y0 + TILE < H ? y0 + TILE : H, x1 = x0 + TILE < W ? x0 + TILE : W;
+        for (int64_t y = y0; y < y1; y++)
+          for (int64_t xx = x0; xx < x1; xx++) {
+            float v = xd[pix(b, c, y, xx, C, H, W, channels_last)];
+            int64_t lr = y * W + xx, lc = xx * H + y;  // row-major and column-major positions
+            o0[lr] = v;
+            o1[lc] = v;
+            o2[L - 1 - lr] = v;
+            o3[L - 1 - lc] = v;
+          }
       }
   }
   return FZ_OK;
@@ -41,12 +47,16 @@ int fz_cpu_cross_merge(const fz_backend *be, fz_tensor *out, const fz_tensor *y,
 #pragma omp parallel for schedule(static) num_threads(fz_cpu_threads(be)) if (B * C * L > 65536)
   for (int64_t bc = 0; bc < B * C; bc++) {
     int64_t b = bc / C, c = bc % C;
-    const float *y0 = yd + ((b * 4 + 0) * C + c) * L, *y1 = yd + ((b * 4 + 1) * C + c) * L;
-    const float *y2 = yd + ((b * 4 + 2) * C + c) * L, *y3 = yd + ((b * 4 + 3) * C + c) * L;
-    for (int64_t r = 0; r < H; r++)
-      for (int64_t xx = 0; xx < W; xx++) {
-        int64_t lr = r * W + xx, lc = xx * H + r;
-        od[pix(b, c, r, xx, C, H, W, channels_last)] = y0[lr] + y1[lc] + y2[L - 1 - lr] + y3[L - 1 - lc];
+    const float *y0p = yd + ((b * 4 + 0) * C + c) * L, *y1p = yd + ((b * 4 + 1) * C + c) * L;
+    const float *y2p = yd + ((b * 4 + 2) * C + c) * L, *y3p = yd + ((b * 4 + 3) * C + c) * L;
+    for (int64_t r0 = 0; r0 < H; r0 += TILE)
+      for (int64_t x0 = 0; x0 < W; x0 += TILE) {
+        int64_t r1 = r0 + TILE < H ? r0 + TILE : H, x1 = x0 + TILE < W ? x0 + TILE : W;
+        for (int64_t r = r0; r < r1; r++)
+          for (int64_t xx = x0; xx < x1; xx++) {
+            int64_t lr = r * W + xx, lc = xx * H + r;
+            od[pix(b, c, r, xx, C, H, W, channels_last)] = y0p[lr] + y1p[lc] + y2p[L - 1 - lr] + y3p[L - 1 - lc];
+          }
       }
   }
   return FZ_OK;

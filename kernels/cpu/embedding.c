@@ -4,7 +4,7 @@
 #include "cpu_seq.h"
 #include <math.h>
 
-int fz_cpu_timestep_embedding(const fz_backend *be, fz_tensor *out, const fz_tensor *t, int cos_first,
+int fz_cpu_timestep_embedding(const fz_backend *be, fz_tensor *out, const fz_tensor *t, int sin_first,
                               float freq_shift, float scale, float max_period, fz_err *err) {
   (void)err;
   const int64_t B = out->shape[0], dim = out->shape[1], half = dim / 2;
@@ -19,8 +19,8 @@ int fz_cpu_timestep_embedding(const fz_backend *be, fz_tensor *out, const fz_ten
       float freq = expf((neg_log * (float)i) / denom);
       float arg = (td[b] * freq) * scale;
       float c = cosf(arg), s = sinf(arg);
-      o[i] = cos_first ? c : s;
-      o[half + i] = cos_first ? s : c;
+      o[i] = sin_first ? s : c;
+      o[half + i] = sin_first ? c : s;
     }
     if (dim % 2) o[dim - 1] = 0.0f;
   }

@@ -22,15 +22,16 @@
 
 static pthread_mutex_t g_fftw_planner_lock = PTHREAD_MUTEX_INITIALIZER;
 
-// out[s][r] = in[r][s] for an R×S matrix of complex values (8-byte elements), 16×16 blocks.
-static void transpose_c(fftwf_complex *out, const fftwf_complex *in, int64_t R, int64_t S) {
-  const uint64_t *src = (const uint64_t *)in;
-  uint64_t *dst = (uint64_t *)out;
+// out[s][r] = k·in[r][s] for an R×S matrix of complex values, 16×16 blocks (k = 1: a plain move).
+static void transpose_c(fftwf_complex *out, const fftwf_complex *in, int64_t R, int64_t S, float k) {
   for (int64_t r0 = 0; r0 < R; r0 += 16)
     for (int64_t s0 = 0; s0 < S; s0 += 16) {
       int64_t r1 = r0 + 16 < R ? r0 + 16 : R, s1 = s0 + 16 < S ? s0 + 16 : S;
       for (int64_t s = s0; s < s1; s++)
-        for (int64_t r = r0; r < r1; r++) dst[s * R + r] = src[r * S + s];
+        for (int64_t r = r0; r < r1; r++) {
+          out[s * R + r][0] = k * in[r * S + s][0];
+          out[s * R + r][1] = k * in[r * S + s][1];
+        }
     }
 }
 
@@ -73,9 +74,10 @@ static void destroy_plans(plan_pair *pp) {
 }
 
 // Transforms P planes: in / out plane strides in floats (in_plane, out_plane). kind C2C_*: complex -> complex
-// (in may equal out); R2C: real -> half spectrum; C2R: half spectrum -> real (in is not modified).
+// (in may equal out); R2C: real -> half spectrum; C2R: half spectrum -> real (in is not modified). The result
+// is multiplied by k (the 1/(H·W) of inverse transforms), folded into the transpose back.
 static int run_planes(const fz_backend *be, int kind, int64_t P, int64_t H, int64_t W, float *in, int64_t in_plane,
-                      float *out, int64_t out_plane, fz_err *err, const char *op) {
+                      float *out, int64_t out_plane, float k, fz_err *err, const char *op) {
   const int64_t wc = W / 2 + 1, cols = (kind == C2C_FWD || kind == C2C_INV) ? W : wc;
   int nt = fz_cpu_threads(be);
   if (nt > P) nt = (int)P;
@@ -105,29 +107,25 @@ static int run_planes(const fz_backend *be, int kind, int64_t P, int64_t H, int6
     float *ip = in + p * in_plane, *op_ = out + p * out_plane;
     if (kind == C2R) {
       fftwf_complex *rowbuf = col + cols * H;
-      transpose_c(col, (fftwf_complex *)ip, H, wc);        // [H][wc] -> [wc][H]
+      transpose_c(col, (fftwf_complex *)ip, H, wc, 1.0f);  // [H][wc] -> [wc][H]
       fftwf_execute_dft(pp.cols, col, col);                 // inverse along H
-      transpose_c(rowbuf, col, wc, H);                      // back to [H][wc]
+      transpose_c(rowbuf, col, wc, H, k);                   // back to [H][wc], scaled (the rest is linear)
       fftwf_execute_dft_c2r(pp.rows, rowbuf, op_);          // rows: half spectrum -> W reals
     } else {
       if (kind == R2C) fftwf_execute_dft_r2c(pp.rows, ip, (fftwf_complex *)op_);
       else fftwf_execute_dft(pp.rows, (fftwf_complex *)ip, (fftwf_complex *)op_);
       if (H > 1) {
-        transpose_c(col, (fftwf_complex *)op_, H, cols);    // [H][cols] -> [cols][H]
+        transpose_c(col, (fftwf_complex *)op_, H, cols, 1.0f);  // [H][cols] -> [cols][H]
         fftwf_execute_dft(pp.cols, col, col);
-        transpose_c((fftwf_complex *)op_, col, cols, H);
+        transpose_c((fftwf_complex *)op_, col, cols, H, k);
+      } else if (k != 1.0f) {
+        for (int64_t i = 0; i < 2 * cols; i++) op_[i] *= k;
       }
     }
   }
   destroy_plans(&pp);
   fftwf_free(scratch);
   return FZ_OK;
-}
-
-// Multiplies n floats by s.
-static void scale_all(const fz_backend *be, float *x, int64_t n, float s) {
-#pragma omp parallel for schedule(static) num_threads(fz_cpu_threads(be)) if (n > 65536)
-  for (int64_t i = 0; i < n; i++) x[i] *= s;
 }
 
 // The sizes FFTW takes as int.
@@ -149,23 +147,21 @@ int fz_cpu_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_
     for (int64_t i = 0; i < n; i++) { od[2 * i] = xd[i]; od[2 * i + 1] = 0.0f; }
     src = od;
   }
-  int rc = run_planes(be, inverse ? C2C_INV : C2C_FWD, P, H, W, src, 2 * H * W, od, 2 * H * W, err, op);
-  if (!rc && inverse) scale_all(be, od, 2 * P * H * W, 1.0f / (float)(H * W));
-  return rc;
+  return run_planes(be, inverse ? C2C_INV : C2C_FWD, P, H, W, src, 2 * H * W, od, 2 * H * W,
+                    inverse ? 1.0f / (float)(H * W) : 1.0f, err, op);
 }
 
 int fz_cpu_rfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, fz_err *err) {
   if (too_big(H, W, err, "rfft2")) return err->code;
   // The r2c row step reads x and writes out (FFTW preserves the input of out-of-place r2c).
-  return run_planes(be, R2C, P, H, W, x->data, H * W, out->data, 2 * H * (W / 2 + 1), err, "rfft2");
+  return run_planes(be, R2C, P, H, W, x->data, H * W, out->data, 2 * H * (W / 2 + 1), 1.0f, err, "rfft2");
 }
 
 int fz_cpu_irfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W,
                   fz_err *err) {
   if (too_big(H, W, err, "irfft2")) return err->code;
-  int rc = run_planes(be, C2R, P, H, W, x->data, 2 * H * (W / 2 + 1), out->data, H * W, err, "irfft2");
-  if (!rc) scale_all(be, out->data, P * H * W, 1.0f / (float)(H * W));
-  return rc;
+  return run_planes(be, C2R, P, H, W, x->data, 2 * H * (W / 2 + 1), out->data, H * W, 1.0f / (float)(H * W), err,
+                    "irfft2");
 }
 #else
 int fz_cpu_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, int x_real,

@@ -1,6 +1,7 @@
 // norm.c — normalisation on the CPU: LayerNorm over the last dim, LayerNorm over channels per pixel
-// (NCHW LayerNorm2d), GroupNorm, BatchNorm (inference) and RMSNorm. Statistics are accumulated in double
-// (shifted by a pivot element, so E[x²]-E[x]² does not cancel), outputs written in one more pass.
+// (NCHW LayerNorm2d), GroupNorm, BatchNorm (inference) and RMSNorm. Row and group statistics are accumulated
+// in double (shifted by a pivot element, so E[x²]-E[x]² does not cancel); the per-pixel channel statistics
+// use two float passes over a cached block. Outputs are written in one more pass.
 #include "cpu_nn.h"
 #include "vmath_nn.h"
 #include <stdlib.h>
@@ -46,7 +47,7 @@ int fz_cpu_layer_norm(const fz_backend *be, fz_tensor *out, const fz_tensor *x, 
 }
 
 // Pixels per block of the channel LayerNorm (their statistics live on the stack).
-#define LNC_PIX 256
+#define LNC_PIX 512
 
 int fz_cpu_layer_norm_channels(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *gamma,
                                const fz_tensor *beta, float eps, fz_err *err) {
@@ -55,36 +56,38 @@ int fz_cpu_layer_norm_channels(const fz_backend *be, fz_tensor *out, const fz_te
   int64_t per = (s + LNC_PIX - 1) / LNC_PIX, items = n * per;
   const float *xs = x->data, *g = gamma ? (const float *)gamma->data : NULL, *b = beta ? (const float *)beta->data : NULL;
   float *o = out->data;
-  double inv_c = c ? 1.0 / (double)c : 0.0;
+  float inv_c = c ? 1.0f / (float)c : 0.0f;
+  // Two-pass statistics in float over a block of pixels (the block, C × LNC_PIX floats, stays in cache):
+  // mean first, then the mean of squared deviations, so no cancellation.
 #pragma omp parallel for schedule(static) num_threads(fz_cpu_threads(be)) if (n * c * s > FZ_NN_PAR_MIN)
   for (int64_t it = 0; it < items; it++) {
     int64_t ni = it / per, p0 = (it % per) * LNC_PIX, w = s - p0 < LNC_PIX ? s - p0 : LNC_PIX;
     const float *xb = xs + ni * c * s + p0;
     float *ob = o + ni * c * s + p0;
-    double sum[LNC_PIX], sq[LNC_PIX];
-    float piv[LNC_PIX], mean[LNC_PIX], rstd[LNC_PIX];
-    for (int64_t j = 0; j < w; j++) { piv[j] = xb[j]; sum[j] = 0; sq[j] = 0; }
+    float mean[LNC_PIX], var[LNC_PIX];
+    for (int64_t j = 0; j < w; j++) { mean[j] = 0; var[j] = 0; }
+    for (int64_t ch = 0; ch < c; ch++) {
+      const float *xr = xb + ch * s;
+#pragma omp simd
+      for (int64_t j = 0; j < w; j++) mean[j] += xr[j];
+    }
+#pragma omp simd
+    for (int64_t j = 0; j < w; j++) mean[j] /= (float)c;  // a division: 1/c rounded would add an error
     for (int64_t ch = 0; ch < c; ch++) {
       const float *xr = xb + ch * s;
 #pragma omp simd
       for (int64_t j = 0; j < w; j++) {
-        double d = (double)xr[j] - piv[j];
-        sum[j] += d;
-        sq[j] += d * d;
+        float d = xr[j] - mean[j];
+        var[j] = fmaf(d, d, var[j]);
       }
     }
 #pragma omp simd
-    for (int64_t j = 0; j < w; j++) {
-      double m = sum[j] * inv_c, v = sq[j] * inv_c - m * m;
-      v = v < 0 ? 0 : v;
-      mean[j] = (float)(piv[j] + m);
-      rstd[j] = (float)(1.0 / sqrt(v + (double)eps));
-    }
+    for (int64_t j = 0; j < w; j++) var[j] = 1.0f / sqrtf(var[j] * inv_c + eps);  // now 1/std
     for (int64_t ch = 0; ch < c; ch++) {
       const float *xr = xb + ch * s;
       float *orow = ob + ch * s, gv = g ? g[ch] : 1.0f, bv = b ? b[ch] : 0.0f;
 #pragma omp simd
-      for (int64_t j = 0; j < w; j++) orow[j] = (xr[j] - mean[j]) * rstd[j] * gv + bv;
+      for (int64_t j = 0; j < w; j++) orow[j] = (xr[j] - mean[j]) * var[j] * gv + bv;
     }
   }
   return FZ_OK;

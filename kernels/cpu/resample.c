@@ -1,11 +1,14 @@
 // resample.c — F.interpolate (nearest, bilinear, bicubic; no antialias) on the CPU with PyTorch's CPU index and
 // weight formulas evaluated in f32 as PyTorch does (area_pixel_compute_scale / _source_index, nearest_idx,
 // guard_index_and_lambda, cubic convolution with A = -0.75). Per output dim the taps are precomputed once;
-// linear modes then run separably (along W, then along H), parallel over rows.
+// linear modes then run separably (along W, then along H) in bands of output rows, parallel over bands.
 #include "cpu_seq.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 // Taps of one output coordinate: up to 4 source indices and weights.
 typedef struct { int64_t i[4]; float w[4]; } taps;
@@ -93,30 +96,37 @@ int fz_cpu_interpolate(const fz_backend *be, fz_tensor *out, const fz_tensor *x,
     free(ty);
     return FZ_OK;
   }
-  // Separable: (1) each input row that some output row uses is interpolated along W into tmp [P][H][Wo];
-  // (2) each output row is the weighted sum of its 2 or 4 tmp rows. Same products and the same order of
-  // additions as PyTorch's CPU kernel: out = Σ_j wy_j·(Σ_k wx_k·x[y_j][x_k]), first term assigned, then +=.
+  // Separable, in bands of output rows: for each (plane, band) the input rows the band reads are interpolated
+  // along W into per-thread scratch (a few rows: stays in cache), then each output row of the band is the
+  // weighted sum of its 2 or 4 scratch rows. Same products and the same order of additions as PyTorch's CPU
+  // kernel: out = Σ_j wy_j·(Σ_k wx_k·x[y_j][x_k]), first term assigned, then +=.
   const int nt = mode == 1 ? 2 : 4;
-  float *tmp = malloc(sizeof(float) * (size_t)(P * H * Wo));
-  int64_t *rows = malloc(sizeof(int64_t) * (size_t)H);
-  if (!tmp || !rows) {
-    free(ty); free(tmp); free(rows);
-    return fz_fail(err, FZ_ENOMEM, "interpolate: no memory for %lld×%lld×%lld intermediate rows", (long long)P,
-                   (long long)H, (long long)Wo);
+  int64_t ob = 65536 / Wo;  // output rows per band: about 256 KB of output
+  ob = ob < 4 ? 4 : ob > Ho ? Ho : ob;
+  const int64_t nbands = (Ho + ob - 1) / ob;
+  int64_t maxrows = 1;  // taps are non-decreasing in the output index, so a band reads one contiguous range
+  for (int64_t k = 0; k < nbands; k++) {
+    int64_t o0 = k * ob, o1 = (o0 + ob < Ho ? o0 + ob : Ho) - 1, rows = ty[o1].i[nt - 1] - ty[o0].i[0] + 1;
+    if (rows > maxrows) maxrows = rows;
   }
-  int64_t nrows = 0;  // the input rows some output row reads, in increasing order
-  memset(rows, 0, sizeof(int64_t) * (size_t)H);
-  for (int64_t oy = 0; oy < Ho; oy++)
-    for (int j = 0; j < nt; j++) rows[ty[oy].i[j]] = 1;
-  for (int64_t y = 0; y < H; y++)
-    if (rows[y]) rows[nrows++] = y;
-#pragma omp parallel num_threads(nth) if (P * (H + Ho) * Wo > 32768)
-  {
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < P * nrows; t++) {
-      int64_t p = t / nrows, y = rows[t % nrows];
+  float *tmp = malloc(sizeof(float) * (size_t)(maxrows * Wo * nth));
+  if (!tmp) {
+    free(ty);
+    return fz_fail(err, FZ_ENOMEM, "interpolate: no memory for %lld scratch rows of %lld", (long long)(maxrows * nth),
+                   (long long)Wo);
+  }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth) if (P * Ho * Wo > 32768)
+  for (int64_t task = 0; task < P * nbands; task++) {
+#ifdef _OPENMP
+    float *buf = tmp + (int64_t)omp_get_thread_num() * maxrows * Wo;
+#else
+    float *buf = tmp;
+#endif
+    const int64_t p = task / nbands, o0 = task % nbands * ob, o1 = o0 + ob < Ho ? o0 + ob : Ho;
+    const int64_t y0 = ty[o0].i[0], y1 = ty[o1 - 1].i[nt - 1];
+    for (int64_t y = y0; y <= y1; y++) {  // along W
       const float *row = xd + (p * H + y) * W;
-      float *o = tmp + (p * H + y) * Wo;
+      float *o = buf + (y - y0) * Wo;
       if (nt == 2) {
         for (int64_t ox = 0; ox < Wo; ox++) {
           const taps *b = tx + ox;
@@ -133,17 +143,15 @@ int fz_cpu_interpolate(const fz_backend *be, fz_tensor *out, const fz_tensor *x,
         }
       }
     }
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < P * Ho; t++) {
-      int64_t p = t / Ho;
-      const taps *a = ty + t % Ho;
-      const float *t0 = tmp + (p * H + a->i[0]) * Wo, *t1 = tmp + (p * H + a->i[1]) * Wo;
-      float *o = od + t * Wo, w0 = a->w[0], w1 = a->w[1];
+    for (int64_t oy = o0; oy < o1; oy++) {  // along H
+      const taps *a = ty + oy;
+      const float *t0 = buf + (a->i[0] - y0) * Wo, *t1 = buf + (a->i[1] - y0) * Wo;
+      float *o = od + (p * Ho + oy) * Wo, w0 = a->w[0], w1 = a->w[1];
       if (nt == 2) {
 #pragma omp simd
         for (int64_t ox = 0; ox < Wo; ox++) o[ox] = t0[ox] * w0 + t1[ox] * w1;
       } else {
-        const float *t2 = tmp + (p * H + a->i[2]) * Wo, *t3 = tmp + (p * H + a->i[3]) * Wo;
+        const float *t2 = buf + (a->i[2] - y0) * Wo, *t3 = buf + (a->i[3] - y0) * Wo;
         float w2 = a->w[2], w3 = a->w[3];
 #pragma omp simd
         for (int64_t ox = 0; ox < Wo; ox++) {
@@ -156,6 +164,6 @@ int fz_cpu_interpolate(const fz_backend *be, fz_tensor *out, const fz_tensor *x,
       }
     }
   }
-  free(tmp); free(rows); free(ty);
+  free(tmp); free(ty);
   return FZ_OK;
 }
