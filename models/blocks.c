@@ -9,10 +9,10 @@
 
 // ---- parameters -----------------------------------------------------------------------------------
 
-const fz_wtensor *fz_param_info(const fz_model *m, const char *name) { return m->w ? fz_weights_find(m->w, name) : NULL; }
+const fz_wtensor *fz_param_info(const fz_pan_model *m, const char *name) { return m->w ? fz_weights_find(m->w, name) : NULL; }
 
 // Appends an owned tensor slot to m->params; returns it or NULL.
-static fz_tensor *new_param(fz_model *m, fz_err *err) {
+static fz_tensor *new_param(fz_pan_model *m, fz_err *err) {
   if (m->nparams == m->cap_params) {
     int cap = m->cap_params ? 2 * m->cap_params : 64;
     fz_tensor **p = realloc(m->params, (size_t)cap * sizeof *p);
@@ -26,8 +26,9 @@ static fz_tensor *new_param(fz_model *m, fz_err *err) {
   return t;
 }
 
-// Copies file tensor t into a new f32 parameter on m->be with subnormals flushed to zero.
-static int load_f32(fz_model *m, const fz_wtensor *t, fz_tensor **out, fz_err *err) {
+// Copies file tensor t into a new f32 parameter on m->be with subnormals flushed to zero, then f applied
+// to every value when f is not NULL.
+static int load_f32(fz_pan_model *m, const fz_wtensor *t, float (*f_map)(float), fz_tensor **out, fz_err *err) {
   fz_tensor host = {0};
   if (fz_wtensor_to_tensor(t, NULL, FZ_WLOAD_F64_TO_F32, &host, err))
     return fz_wrap(err, "%s: tensor '%s'", m->display, t->name);
@@ -43,6 +44,8 @@ static int load_f32(fz_model *m, const fz_wtensor *t, fz_tensor **out, fz_err *e
   }
   for (int64_t i = 0; i < n; i++)
     if (f[i] != 0 && fabsf(f[i]) < FLT_MIN) f[i] = 0;
+  if (f_map)
+    for (int64_t i = 0; i < n; i++) f[i] = f_map(f[i]);
   fz_tensor *p = new_param(m, err);
   int rc = p ? fz_tensor_alloc(p, m->be, FZ_F32, host.ndim, host.shape, err) : err->code;
   if (!rc) rc = fz_tensor_upload(p, f, (size_t)n * sizeof *f, err);
@@ -53,7 +56,7 @@ static int load_f32(fz_model *m, const fz_wtensor *t, fz_tensor **out, fz_err *e
   return FZ_OK;
 }
 
-int fz_param_any(fz_model *m, const char *name, int ndim, fz_tensor **out, fz_err *err) {
+int fz_param_any(fz_pan_model *m, const char *name, int ndim, fz_tensor **out, fz_err *err) {
   const fz_wtensor *t = fz_param_info(m, name);
   char got[96];
   if (!t)
@@ -62,10 +65,11 @@ int fz_param_any(fz_model *m, const char *name, int ndim, fz_tensor **out, fz_er
   if (t->ndim != ndim)
     return fz_fail(err, FZ_EINVAL, "%s: tensor '%s' has shape %s; expected %d dims for %s", m->display, name,
                    fz_wshape_str(t->ndim, t->shape, got, sizeof got), ndim, m->info.arch);
-  return load_f32(m, t, out, err);
+  return load_f32(m, t, NULL, out, err);
 }
 
-int fz_param(fz_model *m, const char *name, int ndim, const int64_t *shape, fz_tensor **out, fz_err *err) {
+int fz_param_map(fz_pan_model *m, const char *name, int ndim, const int64_t *shape, float (*f)(float), fz_tensor **out,
+                 fz_err *err) {
   const fz_wtensor *t = fz_param_info(m, name);
   char got[96], want[96];
   if (!t)
@@ -76,10 +80,14 @@ int fz_param(fz_model *m, const char *name, int ndim, const int64_t *shape, fz_t
   if (!ok)
     return fz_fail(err, FZ_EINVAL, "%s: tensor '%s' has shape %s; %s expects %s", m->display, name,
                    fz_wshape_str(t->ndim, t->shape, got, sizeof got), m->info.arch, fz_shape_str(ndim, shape, want, sizeof want));
-  return load_f32(m, t, out, err);
+  return load_f32(m, t, f, out, err);
 }
 
-void fz_param_count(fz_model *m) {
+int fz_param(fz_pan_model *m, const char *name, int ndim, const int64_t *shape, fz_tensor **out, fz_err *err) {
+  return fz_param_map(m, name, ndim, shape, NULL, out, err);
+}
+
+void fz_param_count(fz_pan_model *m) {
   int64_t n = 0;
   for (int i = 0; i < m->nparams; i++) n += fz_tensor_numel(m->params[i]);
   m->info.params = n;
@@ -87,7 +95,7 @@ void fz_param_count(fz_model *m) {
 
 // ---- scratch pool ---------------------------------------------------------------------------------
 
-void *fz_tmp_bytes(fz_model *m, int slot, size_t bytes, fz_err *err) {
+void *fz_tmp_bytes(fz_pan_model *m, int slot, size_t bytes, fz_err *err) {
   if (slot < 0 || slot >= FZ_MODEL_MAX_SLOTS) {
     fz_fail(err, FZ_EINTERNAL, "%s: scratch slot %d out of range", m->info.arch, slot);
     return NULL;
@@ -105,7 +113,7 @@ void *fz_tmp_bytes(fz_model *m, int slot, size_t bytes, fz_err *err) {
   return s->data;
 }
 
-int fz_tmp(fz_model *m, int slot, int ndim, const int64_t *shape, fz_tensor *t, fz_err *err) {
+int fz_tmp(fz_pan_model *m, int slot, int ndim, const int64_t *shape, fz_tensor *t, fz_err *err) {
   if (fz_tensor_init(t, FZ_F32, ndim, shape, err)) return err->code;
   void *p = fz_tmp_bytes(m, slot, fz_tensor_nbytes(t), err);
   if (!p) return err->code;
@@ -117,7 +125,7 @@ int fz_tmp(fz_model *m, int slot, int ndim, const int64_t *shape, fz_tensor *t, 
 
 // ---- conv layers ----------------------------------------------------------------------------------
 
-int fz_conv_load(fz_model *m, fz_conv *c, const char *prefix, int cout, int cin, int k, int stride, int pad, int groups,
+int fz_conv_load(fz_pan_model *m, fz_conv *c, const char *prefix, int cout, int cin, int k, int stride, int pad, int groups,
                  int has_bias, fz_act act, float act_p0, fz_err *err) {
   char name[128];
   memset(c, 0, sizeof *c);
@@ -135,7 +143,7 @@ int fz_conv_load(fz_model *m, fz_conv *c, const char *prefix, int cout, int cin,
   return FZ_OK;
 }
 
-int fz_convt_load(fz_model *m, fz_conv *c, const char *prefix, int cin, int cout, int k, int stride, int pad, int has_bias,
+int fz_convt_load(fz_pan_model *m, fz_conv *c, const char *prefix, int cin, int cout, int k, int stride, int pad, int has_bias,
                   fz_act act, float act_p0, fz_err *err) {
   char name[128];
   memset(c, 0, sizeof *c);
@@ -152,7 +160,7 @@ int fz_convt_load(fz_model *m, fz_conv *c, const char *prefix, int cin, int cout
   return FZ_OK;
 }
 
-int fz_conv_into(fz_model *m, const fz_conv *c, const fz_tensor *x, fz_tensor *out, int ws_slot, fz_err *err) {
+int fz_conv_into(fz_pan_model *m, const fz_conv *c, const fz_tensor *x, fz_tensor *out, int ws_slot, fz_err *err) {
   fz_conv2d_params p = c->p;
   size_t bytes = 0;
   int rc = c->transposed ? fz_op_conv_transpose2d_workspace(m->be, x->shape, c->w->shape, &p, &bytes, err)
@@ -167,7 +175,7 @@ int fz_conv_into(fz_model *m, const fz_conv *c, const fz_tensor *x, fz_tensor *o
   return rc ? fz_wrap(err, "%s", c->name) : FZ_OK;
 }
 
-int fz_conv_run(fz_model *m, const fz_conv *c, const fz_tensor *x, int slot, int ws_slot, fz_tensor *y, fz_err *err) {
+int fz_conv_run(fz_pan_model *m, const fz_conv *c, const fz_tensor *x, int slot, int ws_slot, fz_tensor *y, fz_err *err) {
   int64_t ho, wo;
   if (x->ndim != 4) return fz_fail(err, FZ_EINTERNAL, "%s: input is not 4-D", c->name);
   if (c->transposed) fz_conv_transpose2d_out_size(&c->p, x->shape[2], x->shape[3], c->w->shape[2], c->w->shape[3], &ho, &wo);
@@ -194,7 +202,7 @@ static fz_tensor flat_view(const fz_tensor *t, int64_t off, int64_t numel) {
   return v;
 }
 
-int fz_copy_channels(fz_model *m, fz_tensor *dst, int64_t c0, const fz_tensor *src, fz_err *err) {
+int fz_copy_channels(fz_pan_model *m, fz_tensor *dst, int64_t c0, const fz_tensor *src, fz_err *err) {
   if (dst->ndim != 4 || src->ndim != 4 || dst->shape[0] != src->shape[0] || dst->shape[2] != src->shape[2] ||
       dst->shape[3] != src->shape[3] || c0 < 0 || c0 + src->shape[1] > dst->shape[1])
     return fz_fail(err, FZ_EINTERNAL, "%s: channel concat of mismatched tensors", m->info.arch);
@@ -208,14 +216,14 @@ int fz_copy_channels(fz_model *m, fz_tensor *dst, int64_t c0, const fz_tensor *s
   return FZ_OK;
 }
 
-int fz_cat2(fz_model *m, const fz_tensor *first, const fz_tensor *second, int slot, fz_tensor *y, fz_err *err) {
+int fz_cat2(fz_pan_model *m, const fz_tensor *first, const fz_tensor *second, int slot, fz_tensor *y, fz_err *err) {
   int64_t s[4] = {first->shape[0], first->shape[1] + second->shape[1], first->shape[2], first->shape[3]};
   if (fz_tmp(m, slot, 4, s, y, err)) return err->code;
   if (fz_copy_channels(m, y, 0, first, err)) return err->code;
   return fz_copy_channels(m, y, first->shape[1], second, err);
 }
 
-int fz_copy(fz_model *m, fz_tensor *dst, const fz_tensor *src, fz_err *err) {
+int fz_copy(fz_pan_model *m, fz_tensor *dst, const fz_tensor *src, fz_err *err) {
   int64_t n = fz_tensor_numel(src);
   if (fz_tensor_numel(dst) != n) return fz_fail(err, FZ_EINTERNAL, "%s: copy of mismatched tensors", m->info.arch);
   fz_tensor d = flat_view(dst, 0, n), s = flat_view(src, 0, n);
@@ -224,7 +232,7 @@ int fz_copy(fz_model *m, fz_tensor *dst, const fz_tensor *src, fz_err *err) {
   return fz_op_lincomb(m->be, &d, 1, &one, xs, err);
 }
 
-int fz_add(fz_model *m, fz_tensor *out, const fz_tensor *a, const fz_tensor *b, fz_err *err) {
+int fz_add(fz_pan_model *m, fz_tensor *out, const fz_tensor *a, const fz_tensor *b, fz_err *err) {
   return fz_op_binary(m->be, out, a, b, FZ_BIN_ADD, err);
 }
 

@@ -10,7 +10,7 @@ enum { S_PT = 0, S_P, S_FEAT, S_FEATT, S_KC, S_CENT, S_ZIDX, S_H1, S_H2, S_WCIN,
        S_T1, S_KERN, S_YT };
 
 // Loads a Linear <prefix>.weight [out, in] and .bias [out].
-static int lin_load(fz_model *m, const char *prefix, int out, int in, fz_tensor **w, fz_tensor **b, fz_err *err) {
+static int lin_load(fz_pan_model *m, const char *prefix, int out, int in, fz_tensor **w, fz_tensor **b, fz_err *err) {
   char n[200];
   int64_t ws[2] = {out, in}, bs[1] = {out};
   snprintf(n, sizeof n, "%s.weight", prefix);
@@ -19,7 +19,7 @@ static int lin_load(fz_model *m, const char *prefix, int out, int in, fz_tensor 
   return fz_param(m, n, 1, bs, b, err);
 }
 
-int fz_canconv_load(fz_model *m, fz_canconv *l, const char *prefix, int c, int K, float threshold, const fz_tensor *unfold_k,
+int fz_canconv_load(fz_pan_model *m, fz_canconv *l, const char *prefix, int c, int K, float threshold, const fz_tensor *unfold_k,
                     const fz_tensor *box_k, fz_err *err) {
   char n[128];
   memset(l, 0, sizeof *l);
@@ -46,7 +46,7 @@ int fz_canconv_load(fz_model *m, fz_canconv *l, const char *prefix, int c, int K
 }
 
 // An i32 view [n] of raw slot `slot`.
-static int tmp_i32(fz_model *m, int slot, int64_t n, fz_tensor *t, fz_err *err) {
+static int tmp_i32(fz_pan_model *m, int slot, int64_t n, fz_tensor *t, fz_err *err) {
   if (fz_tensor_init(t, FZ_I32, 1, &n, err)) return err->code;
   t->data = fz_tmp_bytes(m, slot, (size_t)n * 4, err);
   if (!t->data) return err->code;
@@ -55,7 +55,7 @@ static int tmp_i32(fz_model *m, int slot, int64_t n, fz_tensor *t, fz_err *err) 
 }
 
 // Runs k-means on the per-channel patch means of x and writes the filtered cluster map into idx.
-static int cluster(fz_model *m, const fz_canconv *l, const fz_tensor *x, fz_tensor *idx, const fz_canconv_km *km, fz_err *err) {
+static int cluster(fz_pan_model *m, const fz_canconv *l, const fz_tensor *x, fz_tensor *idx, const fz_canconv_km *km, fz_err *err) {
   int64_t H = x->shape[2], W = x->shape[3], HW = H * W, cin = l->cin;
   fz_tensor feat, featT, kc;
   fz_conv2d_params bp = {.pad_h = 1, .pad_w = 1, .groups = (int)cin};
@@ -90,7 +90,7 @@ static int cluster(fz_model *m, const fz_canconv *l, const fz_tensor *x, fz_tens
 }
 
 // out [G, n] = act(lin(x [G, in]) ) into slot.
-static int lin(fz_model *m, const fz_tensor *x, const fz_tensor *w, const fz_tensor *b, fz_act act, int slot, fz_tensor *out,
+static int lin(fz_pan_model *m, const fz_tensor *x, const fz_tensor *w, const fz_tensor *b, fz_act act, int slot, fz_tensor *out,
                fz_err *err) {
   int64_t s[2] = {x->shape[0], w->shape[0]};
   if (fz_tmp(m, CC_SLOT0 + slot, 2, s, out, err)) return err->code;
@@ -106,7 +106,7 @@ static fz_tensor reshape(const fz_tensor *t, int ndim, const int64_t *shape) {
   return v;
 }
 
-int fz_canconv_forward(fz_model *m, const fz_canconv *l, const fz_tensor *x, fz_tensor *y, fz_tensor *idx, int do_cluster,
+int fz_canconv_forward(fz_pan_model *m, const fz_canconv *l, const fz_tensor *x, fz_tensor *y, fz_tensor *idx, int do_cluster,
                        const fz_canconv_km *km, fz_err *err) {
   const fz_backend *be = m->be;
   int64_t H = x->shape[2], W = x->shape[3], HW = H * W, cin = l->cin, cout = l->cout, D = 9 * cin, G = l->K + 1;

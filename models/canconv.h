@@ -32,10 +32,10 @@ typedef struct fz_canconv_km {
 } fz_canconv_km;
 
 // Loads <prefix>.{kernels, kernel_head.*, to_area, to_cin, to_cout, centroid_to_bias.*} for c -> c channels.
-int fz_canconv_load(fz_model *m, fz_canconv *l, const char *prefix, int c, int K, float threshold, const fz_tensor *unfold_k,
+int fz_canconv_load(fz_pan_model *m, fz_canconv *l, const char *prefix, int c, int K, float threshold, const fz_tensor *unfold_k,
                     const fz_tensor *box_k, fz_err *err);
 // One image: x [1, Cin, H, W] -> y [1, Cout, H, W] (a view the caller owns). idx [H·W] i32: when cluster is
 // nonzero the k-means + filter run and write idx; otherwise idx is read as given (values in [0, K]).
-int fz_canconv_forward(fz_model *m, const fz_canconv *l, const fz_tensor *x, fz_tensor *y, fz_tensor *idx, int cluster,
+int fz_canconv_forward(fz_pan_model *m, const fz_canconv *l, const fz_tensor *x, fz_tensor *y, fz_tensor *idx, int cluster,
                        const fz_canconv_km *km, fz_err *err);
 #endif

@@ -30,7 +30,7 @@ static int cannet_detect(const fz_weights *w) {
 }
 
 // Builds the fixed one-hot unfold kernel [9c, 1, 3, 3] and the 3x3 mean kernel [c, 1, 3, 3] on the backend.
-static int fixed_kernels(fz_model *m, int c, fz_tensor *u, fz_tensor *b, fz_err *err) {
+static int fixed_kernels(fz_pan_model *m, int c, fz_tensor *u, fz_tensor *b, fz_err *err) {
   int64_t su[4] = {9 * c, 1, 3, 3}, sb[4] = {c, 1, 3, 3};
   float *h = calloc((size_t)81 * c, sizeof *h);
   if (!h) return fz_fail(err, FZ_ENOMEM, "out of memory");
@@ -45,7 +45,7 @@ static int fixed_kernels(fz_model *m, int c, fz_tensor *u, fz_tensor *b, fz_err 
 }
 
 // Loads every layer; bands from head_conv.weight [ch, C+1, 3, 3]; hparams cluster_num, filter_threshold, kmeans_seed.
-static int cannet_init(fz_model *m, fz_err *err) {
+static int cannet_init(fz_pan_model *m, fz_err *err) {
   const fz_wtensor *h = fz_param_info(m, "head_conv.weight"), *t = fz_param_info(m, "tail_conv.weight");
   char b[96];
   if (!h || h->ndim != 4 || !t || t->ndim != 4 || h->shape[1] != t->shape[0] + 1)
@@ -113,7 +113,7 @@ static fz_tensor image(const fz_tensor *t, int64_t n) {
 }
 
 // The i32 [N·h·w] cluster map of level lv as a tensor over pool slot N_IDX0 + lv.
-static int idx_tensor(fz_model *m, int lv, int64_t n, fz_tensor *t, fz_err *err) {
+static int idx_tensor(fz_pan_model *m, int lv, int64_t n, fz_tensor *t, fz_err *err) {
   if (fz_tensor_init(t, FZ_I32, 1, &n, err)) return err->code;
   t->data = fz_tmp_bytes(m, N_IDX0 + lv, (size_t)n * 4, err);
   if (!t->data) return err->code;
@@ -122,7 +122,7 @@ static int idx_tensor(fz_model *m, int lv, int64_t n, fz_tensor *t, fz_err *err)
 }
 
 // CANResBlock on x [N, c, h, w] in place: x += conv2(leaky(conv1(x))); idx [N·h·w] (computed when cluster).
-static int resblock(fz_model *m, const fz_canconv rb[2], fz_tensor *x, fz_tensor *idx, int do_cluster, fz_err *err) {
+static int resblock(fz_pan_model *m, const fz_canconv rb[2], fz_tensor *x, fz_tensor *idx, int do_cluster, fz_err *err) {
   cannet *p = m->priv;
   fz_tensor r1, r2;
   if (fz_tmp(m, N_R1, 4, x->shape, &r1, err) || fz_tmp(m, N_R2, 4, x->shape, &r2, err)) return err->code;
@@ -145,7 +145,7 @@ static int resblock(fz_model *m, const fz_canconv rb[2], fz_tensor *x, fz_tensor
 
 // Prepares level lv's cluster map for a forward of N images at h x w: uploads an injected map or marks it
 // for clustering. Returns 1 in *cluster when k-means must run.
-static int level_map(fz_model *m, int lv, int64_t N, int64_t h, int64_t w, fz_tensor *idx, int *do_cluster, fz_err *err) {
+static int level_map(fz_pan_model *m, int lv, int64_t N, int64_t h, int64_t w, fz_tensor *idx, int *do_cluster, fz_err *err) {
   cannet *p = m->priv;
   int64_t n = N * h * w;
   if (idx_tensor(m, lv, n, idx, err)) return err->code;
@@ -159,7 +159,7 @@ static int level_map(fz_model *m, int lv, int64_t N, int64_t h, int64_t w, fz_te
 }
 
 // Down block i: x [N, c, h, w] -> [N, 2c, h/2, w/2] in slot out.
-static int down(fz_model *m, int i, const fz_tensor *x, int out, fz_tensor *y, fz_err *err) {
+static int down(fz_pan_model *m, int i, const fz_tensor *x, int out, fz_tensor *y, fz_err *err) {
   cannet *p = m->priv;
   fz_tensor a, b;
   if (fz_conv_run(m, &p->d0[i], x, N_T1, N_WS, &a, err) || fz_conv_run(m, &p->ddw[i], &a, N_T2, N_WS, &b, err)) return err->code;
@@ -167,7 +167,7 @@ static int down(fz_model *m, int i, const fz_tensor *x, int out, fz_tensor *y, f
 }
 
 // Up block i: leaky(convT(x)) + skip -> depthwise 3x3 -> leaky(1x1) into slot out.
-static int up(fz_model *m, int i, const fz_tensor *x, const fz_tensor *skip, int out, fz_tensor *y, fz_err *err) {
+static int up(fz_pan_model *m, int i, const fz_tensor *x, const fz_tensor *skip, int out, fz_tensor *y, fz_err *err) {
   cannet *p = m->priv;
   fz_tensor a, b;
   if (fz_conv_run(m, &p->ut[i], x, N_T1, N_WS, &a, err)) return err->code;
@@ -178,7 +178,7 @@ static int up(fz_model *m, int i, const fz_tensor *x, const fz_tensor *skip, int
 }
 
 // lms [N,C,H,W], pan [N,1,H,W] -> out [N,C,H,W].
-static int cannet_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
+static int cannet_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
   cannet *p = m->priv;
   int64_t N = in->pan->shape[0], H = in->pan->shape[2], W = in->pan->shape[3];
   fz_tensor x0, x1, x2, x3, x4, x5, idx[3];
@@ -201,7 +201,7 @@ static int cannet_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, 
 }
 
 // Frees the fixed kernels, the injected maps and the state.
-static void cannet_release(fz_model *m) {
+static void cannet_release(fz_pan_model *m) {
   cannet *p = m->priv;
   if (!p) return;
   for (int i = 0; i < 3; i++) {
@@ -223,7 +223,7 @@ static int cannet_keymap(fz_weights *w, fz_err *err) {
 const fz_arch fz_arch_cannet = {"cannet", "CANNet (Duanyll 2024): CANConv with per-image k-means, WV3/GF2/QB checkpoints",
                                 cannet_detect, cannet_init, cannet_forward, cannet_release, cannet_keymap};
 
-int fz_cannet_set_clusters(fz_model *m, const int32_t *const idx[3], const int64_t n[3], fz_err *err) {
+int fz_cannet_set_clusters(fz_pan_model *m, const int32_t *const idx[3], const int64_t n[3], fz_err *err) {
   if (m->arch != &fz_arch_cannet) return fz_fail(err, FZ_EINVAL, "cluster maps apply to cannet models only, not %s", m->info.arch);
   cannet *p = m->priv;
   for (int i = 0; i < 3; i++) {
@@ -244,7 +244,7 @@ int fz_cannet_set_clusters(fz_model *m, const int32_t *const idx[3], const int64
   return FZ_OK;
 }
 
-int fz_cannet_get_clusters(fz_model *m, int32_t *idx[3], int64_t n[3], fz_err *err) {
+int fz_cannet_get_clusters(fz_pan_model *m, int32_t *idx[3], int64_t n[3], fz_err *err) {
   if (m->arch != &fz_arch_cannet) return fz_fail(err, FZ_EINVAL, "cluster maps apply to cannet models only, not %s", m->info.arch);
   cannet *p = m->priv;
   for (int i = 0; i < 3; i++) {

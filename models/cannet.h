@@ -7,7 +7,7 @@
 // Uses idx[level] (N·h·w cluster numbers in [0, cluster_num], batch-major, row-major) instead of k-means in
 // the following forwards; n[level] is checked against each forward's N·h·w. idx == NULL clears the injection.
 // Used for exact parity with a reference run whose clusters came from another k-means (kmcuda).
-int fz_cannet_set_clusters(fz_model *m, const int32_t *const idx[3], const int64_t n[3], fz_err *err);
+int fz_cannet_set_clusters(fz_pan_model *m, const int32_t *const idx[3], const int64_t n[3], fz_err *err);
 // Copies the cluster maps of the last forward into new malloc'd arrays idx[level] (n[level] values each).
-int fz_cannet_get_clusters(fz_model *m, int32_t *idx[3], int64_t n[3], fz_err *err);
+int fz_cannet_get_clusters(fz_pan_model *m, int32_t *idx[3], int64_t n[3], fz_err *err);
 #endif

@@ -15,7 +15,7 @@ static int dicnn_detect(const fz_weights *w) {
 }
 
 // Loads conv1 [64, C+1, 3, 3], conv2 [64, 64, 3, 3], conv3 [C, 64, 3, 3].
-static int dicnn_init(fz_model *m, fz_err *err) {
+static int dicnn_init(fz_pan_model *m, fz_err *err) {
   if (fz_dlpan_bands(m, "conv3.weight", err)) return err->code;
   int c = m->info.bands;
   dicnn *p = calloc(1, sizeof *p);
@@ -30,7 +30,7 @@ static int dicnn_init(fz_model *m, fz_err *err) {
 }
 
 // lms [N,C,H,W], pan [N,1,H,W] -> out [N,C,H,W].
-static int dicnn_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
+static int dicnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
   const dicnn *p = m->priv;
   fz_tensor x, a, b;
   if (fz_cat2(m, in->lms, in->pan, DL_S0, &x, err)) return err->code;        // [N, C+1, H, W]
@@ -40,7 +40,7 @@ static int dicnn_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, f
   return fz_add(m, out, out, in->lms, err);
 }
 
-static void dicnn_release(fz_model *m) { free(m->priv); }
+static void dicnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_dicnn = {"dicnn", "DiCNN (He 2019), DLPan-Toolbox: lms + 3 convs on [lms, pan]", dicnn_detect, dicnn_init,
                                dicnn_forward, dicnn_release, fz_keymap_dicnn};

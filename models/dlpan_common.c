@@ -2,7 +2,7 @@
 #include "dlpan_common.h"
 #include <stdio.h>
 
-int fz_dlpan_bands(fz_model *m, const char *name, fz_err *err) {
+int fz_dlpan_bands(fz_pan_model *m, const char *name, fz_err *err) {
   const fz_wtensor *t = fz_param_info(m, name);
   char got[96];
   if (!t)
@@ -15,7 +15,7 @@ int fz_dlpan_bands(fz_model *m, const char *name, fz_err *err) {
   return FZ_OK;
 }
 
-void fz_dlpan_info(fz_model *m, int bands, unsigned inputs, int multiple, int halo) {
+void fz_dlpan_info(fz_pan_model *m, int bands, unsigned inputs, int multiple, int halo) {
   fz_model_info *I = &m->info;
   I->bands = bands;
   I->inputs = inputs;
@@ -29,7 +29,7 @@ void fz_dlpan_info(fz_model *m, int bands, unsigned inputs, int multiple, int ha
   }
 }
 
-int fz_dlpan_res_load(fz_model *m, fz_dlpan_res *r, int i, fz_err *err) {
+int fz_dlpan_res_load(fz_pan_model *m, fz_dlpan_res *r, int i, fz_err *err) {
   char pre[64], name[96];
   snprintf(pre, sizeof pre, "res%d", i);
   snprintf(name, sizeof name, "%s.conv20.weight", pre);
@@ -40,7 +40,7 @@ int fz_dlpan_res_load(fz_model *m, fz_dlpan_res *r, int i, fz_err *err) {
   return fz_conv_load(m, &r->c21, name, 32, 32, 3, 1, 1, 1, 1, FZ_ACT_NONE, 0, err);
 }
 
-int fz_dlpan_res_run(fz_model *m, const fz_dlpan_res *r, fz_tensor *x, int t1, int t2, fz_err *err) {
+int fz_dlpan_res_run(fz_pan_model *m, const fz_dlpan_res *r, fz_tensor *x, int t1, int t2, fz_err *err) {
   fz_tensor a, b;
   if (fz_conv_run(m, &r->c20, x, t1, DL_WS, &a, err)) return err->code;
   if (fz_conv_run(m, &r->c21, &a, t2, DL_WS, &b, err)) return err->code;

@@ -14,7 +14,7 @@ static int drpnn_detect(const fz_weights *w) {
 }
 
 // Loads conv1 [32, C+1, 7, 7], backbone.0..7.conv2 [32, 32, 7, 7], conv2 [C+1, 32, 7, 7], conv3 [C, C+1, 7, 7].
-static int drpnn_init(fz_model *m, fz_err *err) {
+static int drpnn_init(fz_pan_model *m, fz_err *err) {
   if (fz_dlpan_bands(m, "conv3.weight", err)) return err->code;
   int c = m->info.bands;
   drpnn *p = calloc(1, sizeof *p);
@@ -34,7 +34,7 @@ static int drpnn_init(fz_model *m, fz_err *err) {
 }
 
 // lms [N,C,H,W], pan [N,1,H,W] -> out [N,C,H,W].
-static int drpnn_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
+static int drpnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
   const drpnn *p = m->priv;
   fz_tensor x, a, b, r;
   if (fz_cat2(m, in->lms, in->pan, DL_S0, &x, err)) return err->code;        // [N, C+1, H, W]
@@ -48,7 +48,7 @@ static int drpnn_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, f
   return fz_conv_into(m, &p->c3, &r, out, DL_WS, err);                       // [N, C, H, W]
 }
 
-static void drpnn_release(fz_model *m) { free(m->priv); }
+static void drpnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_drpnn = {"drpnn", "DRPNN (Wei 2017), DLPan-Toolbox: 11 7x7 convs with a residual on [lms, pan]",
                                drpnn_detect, drpnn_init, drpnn_forward, drpnn_release, fz_keymap_drpnn};

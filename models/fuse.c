@@ -7,7 +7,7 @@
 #include <string.h>
 
 struct fz_tiler {
-  fz_model *m;
+  fz_pan_model *m;
   const fz_model_info *I;
   const fz_fuse_opts *o;
   int C, H, W;                 // the (padded) scene the tiles are cut from
@@ -97,7 +97,7 @@ typedef struct plan {
 } plan;
 
 // Works out padding and tiles for s under o; fails naming the option that cannot work.
-static int make_plan(const fz_model *m, const fz_scene *s, const fz_fuse_opts *o, plan *p, fz_err *err) {
+static int make_plan(const fz_pan_model *m, const fz_scene *s, const fz_fuse_opts *o, plan *p, fz_err *err) {
   const fz_model_info *I = fz_model_get_info(m);
   int a = I->multiple > 0 ? I->multiple : 1;
   if (I->inputs & FZ_MODEL_IN_MS) a = a / gcd(a, I->ratio) * I->ratio;
@@ -143,7 +143,7 @@ static int make_plan(const fz_model *m, const fz_scene *s, const fz_fuse_opts *o
   return FZ_OK;
 }
 
-int fz_fuse_count_tiles(const fz_model *m, const fz_scene *s, const fz_fuse_opts *o, int64_t *tiles, fz_err *err) {
+int fz_fuse_count_tiles(const fz_pan_model *m, const fz_scene *s, const fz_fuse_opts *o, int64_t *tiles, fz_err *err) {
   plan p;
   if (make_plan(m, s, o, &p, err)) return err->code;
   if (o->merge == FZ_MERGE_PATCHMERGE) *tiles = fz_patchmerge_count(p.Hp, p.Wp, p.th);
@@ -201,7 +201,7 @@ static void blend_sink(void *ctx, int64_t i, const float *t) {
   }
 }
 
-int fz_fuse_scene(fz_model *m, const fz_scene *s, const fz_fuse_opts *o, float *out, fz_err *err) {
+int fz_fuse_scene(fz_pan_model *m, const fz_scene *s, const fz_fuse_opts *o, float *out, fz_err *err) {
   const fz_model_info *I = fz_model_get_info(m);
   if (s->bands != I->bands)
     return fz_fail(err, FZ_EINVAL, "the scene has %d bands; %s (%s) takes %d", s->bands, I->arch, I->sensor[0] ? I->sensor : "?", I->bands);

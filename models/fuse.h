@@ -36,10 +36,10 @@ const char *fz_merge_name(fz_merge_mode m);
 int fz_merge_parse(const char *s);
 
 // Number of forwards' tiles fz_fuse_scene will run for this scene and options (for progress / planning).
-int fz_fuse_count_tiles(const fz_model *m, const fz_scene *s, const fz_fuse_opts *o, int64_t *tiles, fz_err *err);
+int fz_fuse_count_tiles(const fz_pan_model *m, const fz_scene *s, const fz_fuse_opts *o, int64_t *tiles, fz_err *err);
 // Fuses scene s with m into out [C, H, W] (host, normalised, not clamped). Checks the scene against the
 // model (bands, PAN = ratio x MS) and the options (tile multiple of the model's alignment, ...).
-int fz_fuse_scene(fz_model *m, const fz_scene *s, const fz_fuse_opts *o, float *out, fz_err *err);
+int fz_fuse_scene(fz_pan_model *m, const fz_scene *s, const fz_fuse_opts *o, float *out, fz_err *err);
 
 // ---- internal (fuse.c <-> patchmerge.c)
 // A tile runner: evaluates tiles at PAN positions (ys[i], xs[i]) of size th x tw on a (padded) scene and hands

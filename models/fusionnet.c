@@ -13,7 +13,7 @@ static int fusionnet_detect(const fz_weights *w) {
 }
 
 // Loads conv1 [32, C, 3, 3], res1..4, conv3 [C, 32, 3, 3].
-static int fusionnet_init(fz_model *m, fz_err *err) {
+static int fusionnet_init(fz_pan_model *m, fz_err *err) {
   if (fz_dlpan_bands(m, "conv3.weight", err)) return err->code;
   int c = m->info.bands;
   fusionnet *p = calloc(1, sizeof *p);
@@ -28,7 +28,7 @@ static int fusionnet_init(fz_model *m, fz_err *err) {
 }
 
 // lms [N,C,H,W], pan [N,1,H,W] -> out [N,C,H,W].
-static int fusionnet_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
+static int fusionnet_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
   const fusionnet *p = m->priv;
   fz_tensor d, x;
   if (fz_tmp(m, DL_S0, 4, in->lms->shape, &d, err)) return err->code;
@@ -40,7 +40,7 @@ static int fusionnet_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *ou
   return fz_add(m, out, out, in->lms, err);
 }
 
-static void fusionnet_release(fz_model *m) { free(m->priv); }
+static void fusionnet_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_fusionnet = {"fusionnet", "FusionNet (Deng 2021), DLPan-Toolbox: lms + ResNet on pan - lms",
                                    fusionnet_detect, fusionnet_init, fusionnet_forward, fusionnet_release,

@@ -139,7 +139,7 @@ int fz_hp_str(const char *js, const char *key, char *buf, size_t n) {
 // ---- load / forward / free ------------------------------------------------------------------------
 
 // Fills the hyper-parameters every architecture shares: sensor, scale (checked), ratio.
-static int common_hparams(fz_model *m, fz_err *err) {
+static int common_hparams(fz_pan_model *m, fz_err *err) {
   fz_model_info *in = &m->info;
   double v;
   char s[16];
@@ -159,7 +159,7 @@ static int common_hparams(fz_model *m, fz_err *err) {
   return FZ_OK;
 }
 
-int fz_model_from_weights(const fz_weights *w, const char *display, const fz_backend *be, fz_model **out, fz_err *err) {
+int fz_model_from_weights(const fz_weights *w, const char *display, const fz_backend *be, fz_pan_model **out, fz_err *err) {
   *out = NULL;
   if (!display) display = "weights";
   const char *name = fz_weights_meta_get(w, "fusor.arch");
@@ -177,7 +177,7 @@ int fz_model_from_weights(const fz_weights *w, const char *display, const fz_bac
                      "convert it with `fusor convert IN OUT --arch NAME`", display, arch_list(list, sizeof list));
     a = find_arch(d);
   }
-  fz_model *m = calloc(1, sizeof *m);
+  fz_pan_model *m = calloc(1, sizeof *m);
   if (!m) return fz_fail(err, FZ_ENOMEM, "out of memory creating a model");
   m->arch = a;
   m->be = be;
@@ -204,7 +204,7 @@ int fz_model_from_weights(const fz_weights *w, const char *display, const fz_bac
   return FZ_OK;
 }
 
-int fz_model_load(const char *path, const char *display, const fz_backend *be, fz_model **out, fz_err *err) {
+int fz_model_load(const char *path, const char *display, const fz_backend *be, fz_pan_model **out, fz_err *err) {
   fz_weights w;
   *out = NULL;
   if (!display) display = path;
@@ -215,11 +215,11 @@ int fz_model_load(const char *path, const char *display, const fz_backend *be, f
   return rc;
 }
 
-const fz_model_info *fz_model_get_info(const fz_model *m) { return &m->info; }
-const fz_backend *fz_model_backend(const fz_model *m) { return m->be; }
+const fz_model_info *fz_model_get_info(const fz_pan_model *m) { return &m->info; }
+const fz_backend *fz_model_backend(const fz_pan_model *m) { return m->be; }
 
 // Checks that t is an f32 [N, c, h, w] tensor; names role in the error.
-static int need_nchw(const fz_model *m, const fz_tensor *t, const char *role, int64_t n, int64_t c, int64_t h, int64_t w,
+static int need_nchw(const fz_pan_model *m, const fz_tensor *t, const char *role, int64_t n, int64_t c, int64_t h, int64_t w,
                      fz_err *err) {
   char got[96], want[96];
   int64_t s[4] = {n, c, h, w};
@@ -231,7 +231,7 @@ static int need_nchw(const fz_model *m, const fz_tensor *t, const char *role, in
   return FZ_OK;
 }
 
-int fz_model_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
+int fz_model_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
   const fz_model_info *I = &m->info;
   if (!in || !in->pan || in->pan->ndim != 4)
     return fz_fail(err, FZ_EINVAL, "%s (%s): pan must be an [N, 1, H, W] tensor", m->display, I->arch);
@@ -256,7 +256,7 @@ int fz_model_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_er
   return FZ_OK;
 }
 
-void fz_model_free(fz_model *m) {
+void fz_model_free(fz_pan_model *m) {
   if (!m) return;
   if (m->arch && m->arch->release) m->arch->release(m);
   for (int i = 0; i < m->nparams; i++) { fz_tensor_free(m->params[i]); free(m->params[i]); }

@@ -10,7 +10,7 @@
 #include "tensor.h"
 #include "weights.h"
 
-typedef struct fz_model fz_model;
+typedef struct fz_pan_model fz_pan_model;
 
 // Inputs a forward reads (bits of fz_model_info.inputs).
 enum { FZ_MODEL_IN_MS = 1, FZ_MODEL_IN_LMS = 2, FZ_MODEL_IN_PAN = 4 };
@@ -46,19 +46,19 @@ const char *fz_model_arch_summary(int i);
 // The architecture comes from metadata fusor.arch, else from the tensor names; hyper-parameters from
 // fusor.hparams (spectral_num, scale, sensor, ...) checked against the tensor shapes. display names the
 // file in messages (NULL = path). Errors name the file, the tensor and the expected shape.
-int fz_model_load(const char *path, const char *display, const fz_backend *be, fz_model **out, fz_err *err);
+int fz_model_load(const char *path, const char *display, const fz_backend *be, fz_pan_model **out, fz_err *err);
 // Same from an already loaded weight set (not retained after the call).
-int fz_model_from_weights(const fz_weights *w, const char *display, const fz_backend *be, fz_model **out,
+int fz_model_from_weights(const fz_weights *w, const char *display, const fz_backend *be, fz_pan_model **out,
                           fz_err *err);
 // The model's description (valid while m lives).
-const fz_model_info *fz_model_get_info(const fz_model *m);
+const fz_model_info *fz_model_get_info(const fz_pan_model *m);
 // The backend the model runs on.
-const fz_backend *fz_model_backend(const fz_model *m);
+const fz_backend *fz_model_backend(const fz_pan_model *m);
 // Runs the network: in (see fz_pan_inputs) -> out [N, C, H, W] (allocated by the caller on the model's
 // backend, f32). Checks every shape against info (bands, ratio, multiple) and names what differs.
-int fz_model_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err);
+int fz_model_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err);
 // Releases the model (NULL is a no-op).
-void fz_model_free(fz_model *m);
+void fz_model_free(fz_pan_model *m);
 
 // The architecture name that w's tensor names identify, or NULL (used when fusor.arch is absent).
 const char *fz_model_detect_arch(const fz_weights *w);

@@ -13,11 +13,11 @@ typedef struct fz_arch {
   // 1 when the tensor names of w belong to this architecture (detection without fusor.arch).
   int (*detect)(const fz_weights *w);
   // Reads m->w (tensors, hyper-parameters), fills m->info and loads the parameters.
-  int (*init)(fz_model *m, fz_err *err);
+  int (*init)(fz_pan_model *m, fz_err *err);
   // The forward pass; inputs were checked against m->info by fz_model_forward.
-  int (*forward)(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err);
+  int (*forward)(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err);
   // Releases m->priv (may be NULL).
-  void (*release)(fz_model *m);
+  void (*release)(fz_pan_model *m);
   // `fusor convert` key mapping (NULL: names kept, only the generic hparams inference runs).
   fz_weights_keymap_fn keymap;
 } fz_arch;
@@ -28,7 +28,7 @@ typedef struct fz_slot {
   size_t bytes;
 } fz_slot;
 
-struct fz_model {
+struct fz_pan_model {
   const fz_arch *arch;
   const fz_backend *be;
   fz_model_info info;
@@ -51,19 +51,22 @@ int fz_hp_str(const char *js, const char *key, char *buf, size_t n);
 // Loads tensor `name` of m->w as an f32 parameter on m->be and checks its shape is exactly shape[0..ndim);
 // subnormal values are flushed to zero (|w| < 2^-126 changes no output above 1e-30, and keeps the
 // kernels off the slow subnormal path). *out points into m->params (stable until the model is freed).
-int fz_param(fz_model *m, const char *name, int ndim, const int64_t *shape, fz_tensor **out, fz_err *err);
+int fz_param(fz_pan_model *m, const char *name, int ndim, const int64_t *shape, fz_tensor **out, fz_err *err);
+// Like fz_param, with f applied to every value after loading (e.g. A = -exp(A_log)).
+int fz_param_map(fz_pan_model *m, const char *name, int ndim, const int64_t *shape, float (*f)(float), fz_tensor **out,
+                 fz_err *err);
 // Like fz_param for a tensor whose shape is read from the file; ndim must match. *out as fz_param.
-int fz_param_any(fz_model *m, const char *name, int ndim, fz_tensor **out, fz_err *err);
+int fz_param_any(fz_pan_model *m, const char *name, int ndim, fz_tensor **out, fz_err *err);
 // The tensor `name` of m->w or NULL (for inferring sizes before loading).
-const fz_wtensor *fz_param_info(const fz_model *m, const char *name);
+const fz_wtensor *fz_param_info(const fz_pan_model *m, const char *name);
 // Sets info.params from the loaded parameter tensors.
-void fz_param_count(fz_model *m);
+void fz_param_count(fz_pan_model *m);
 
 // ---- scratch
 // Makes *t an f32 view [shape] of pool slot `slot` (grown when too small; contents are not kept).
-int fz_tmp(fz_model *m, int slot, int ndim, const int64_t *shape, fz_tensor *t, fz_err *err);
+int fz_tmp(fz_pan_model *m, int slot, int ndim, const int64_t *shape, fz_tensor *t, fz_err *err);
 // Raw scratch bytes of slot (grown to at least bytes). Returns NULL + err on failure.
-void *fz_tmp_bytes(fz_model *m, int slot, size_t bytes, fz_err *err);
+void *fz_tmp_bytes(fz_pan_model *m, int slot, size_t bytes, fz_err *err);
 
 // ---- conv layers
 typedef struct fz_conv {
@@ -75,27 +78,27 @@ typedef struct fz_conv {
 
 // Loads <prefix>.weight [cout, cin/groups, k, k] and, when has_bias, <prefix>.bias [cout].
 // pad is the symmetric padding; act the fused activation (LeakyReLU slope in act_p0).
-int fz_conv_load(fz_model *m, fz_conv *c, const char *prefix, int cout, int cin, int k, int stride, int pad,
+int fz_conv_load(fz_pan_model *m, fz_conv *c, const char *prefix, int cout, int cin, int k, int stride, int pad,
                  int groups, int has_bias, fz_act act, float act_p0, fz_err *err);
 // Loads a ConvTranspose2d <prefix>.weight [cin, cout, k, k] (+ bias [cout]) with stride and padding.
-int fz_convt_load(fz_model *m, fz_conv *c, const char *prefix, int cin, int cout, int k, int stride, int pad,
+int fz_convt_load(fz_pan_model *m, fz_conv *c, const char *prefix, int cin, int cout, int k, int stride, int pad,
                   int has_bias, fz_act act, float act_p0, fz_err *err);
 // Runs c on x [N, Ci, H, W] into a new view of slot `slot` (shape from the conv arithmetic), using
 // slot ws_slot as conv workspace. *y receives the view.
-int fz_conv_run(fz_model *m, const fz_conv *c, const fz_tensor *x, int slot, int ws_slot, fz_tensor *y,
+int fz_conv_run(fz_pan_model *m, const fz_conv *c, const fz_tensor *x, int slot, int ws_slot, fz_tensor *y,
                 fz_err *err);
 // Runs c on x into an existing out tensor of the right shape.
-int fz_conv_into(fz_model *m, const fz_conv *c, const fz_tensor *x, fz_tensor *out, int ws_slot, fz_err *err);
+int fz_conv_into(fz_pan_model *m, const fz_conv *c, const fz_tensor *x, fz_tensor *out, int ws_slot, fz_err *err);
 
 // ---- tensor plumbing
 // Copies src [N, Cs, H, W] into channels c0 .. c0+Cs-1 of dst [N, Cd, H, W] (torch.cat along dim 1).
-int fz_copy_channels(fz_model *m, fz_tensor *dst, int64_t c0, const fz_tensor *src, fz_err *err);
+int fz_copy_channels(fz_pan_model *m, fz_tensor *dst, int64_t c0, const fz_tensor *src, fz_err *err);
 // *y = cat([first, second], dim 1) in slot `slot` (first [N,C1,H,W], second [N,C2,H,W]).
-int fz_cat2(fz_model *m, const fz_tensor *first, const fz_tensor *second, int slot, fz_tensor *y, fz_err *err);
+int fz_cat2(fz_pan_model *m, const fz_tensor *first, const fz_tensor *second, int slot, fz_tensor *y, fz_err *err);
 // dst = src (same numel) on the model's backend.
-int fz_copy(fz_model *m, fz_tensor *dst, const fz_tensor *src, fz_err *err);
+int fz_copy(fz_pan_model *m, fz_tensor *dst, const fz_tensor *src, fz_err *err);
 // out = a + b (same shape; out may alias a or b).
-int fz_add(fz_model *m, fz_tensor *out, const fz_tensor *a, const fz_tensor *b, fz_err *err);
+int fz_add(fz_pan_model *m, fz_tensor *out, const fz_tensor *a, const fz_tensor *b, fz_err *err);
 
 // ---- registry of architecture tables (defined in each models/<arch>.c)
 extern const fz_arch fz_arch_pnn, fz_arch_pannet, fz_arch_dicnn, fz_arch_msdcnn, fz_arch_fusionnet, fz_arch_drpnn;

@@ -14,7 +14,7 @@ static int msdcnn_detect(const fz_weights *w) {
 }
 
 // Loads the 14 convs for C bands (shapes in model_msdcnn.py).
-static int msdcnn_init(fz_model *m, fz_err *err) {
+static int msdcnn_init(fz_pan_model *m, fz_err *err) {
   if (fz_dlpan_bands(m, "conv5.weight", err)) return err->code;
   int c = m->info.bands;
   msdcnn *p = calloc(1, sizeof *p);
@@ -37,7 +37,7 @@ static int msdcnn_init(fz_model *m, fz_err *err) {
 }
 
 // y = relu(cat(convs[0..2](x)) + x), the multi-scale block; x [N, 3k, H, W]; uses slots t and cat.
-static int multiscale(fz_model *m, const fz_conv convs[3], const fz_tensor *x, int t, int cat, fz_tensor *y, fz_err *err) {
+static int multiscale(fz_pan_model *m, const fz_conv convs[3], const fz_tensor *x, int t, int cat, fz_tensor *y, fz_err *err) {
   if (fz_tmp(m, cat, 4, x->shape, y, err)) return err->code;
   int64_t c0 = 0;
   for (int i = 0; i < 3; i++) {
@@ -51,7 +51,7 @@ static int multiscale(fz_model *m, const fz_conv convs[3], const fz_tensor *x, i
 }
 
 // lms [N,C,H,W], pan [N,1,H,W] -> out [N,C,H,W].
-static int msdcnn_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
+static int msdcnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
   const msdcnn *p = m->priv;
   fz_tensor x, o1, o2, o3, o4, a, b;
   if (fz_cat2(m, in->lms, in->pan, DL_S0, &x, err)) return err->code;        // [N, C+1, H, W]
@@ -67,7 +67,7 @@ static int msdcnn_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, 
   return fz_op_act(m->be, out, out, FZ_ACT_RELU, 0, 0, err);
 }
 
-static void msdcnn_release(fz_model *m) { free(m->priv); }
+static void msdcnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_msdcnn = {"msdcnn", "MSDCNN (Yuan 2018), DLPan-Toolbox: multi-scale deep + shallow branches on [lms, pan]",
                                 msdcnn_detect, msdcnn_init, msdcnn_forward, msdcnn_release, fz_keymap_msdcnn};

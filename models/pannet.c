@@ -18,7 +18,7 @@ static int pannet_detect(const fz_weights *w) {
 }
 
 // Loads deconv [C, C, 8, 8], conv1 [32, C+1, 3, 3], res1..4, conv3 [C, 32, 3, 3]; builds the box filter.
-static int pannet_init(fz_model *m, fz_err *err) {
+static int pannet_init(fz_pan_model *m, fz_err *err) {
   if (fz_dlpan_bands(m, "conv3.weight", err)) return err->code;
   int c = m->info.bands;
   pannet *p = calloc(1, sizeof *p);
@@ -43,7 +43,7 @@ static int pannet_init(fz_model *m, fz_err *err) {
 }
 
 // hp = x - box5x5(x) (reflect border) into slot `slot`; x [N, K, h, w] with K = C or 1.
-static int highpass(fz_model *m, const pannet *p, const fz_tensor *x, int slot, fz_tensor *hp, fz_err *err) {
+static int highpass(fz_pan_model *m, const pannet *p, const fz_tensor *x, int slot, fz_tensor *hp, fz_err *err) {
   fz_tensor k = p->box;
   k.shape[0] = x->shape[1];
   fz_conv2d_params cp = {.pad_h = 2, .pad_w = 2, .groups = (int)x->shape[1], .pad_mode = FZ_PAD_REFLECT};
@@ -53,7 +53,7 @@ static int highpass(fz_model *m, const pannet *p, const fz_tensor *x, int slot, 
 }
 
 // ms [N,C,H/4,W/4], lms [N,C,H,W], pan [N,1,H,W] -> out [N,C,H,W].
-static int pannet_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
+static int pannet_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
   const pannet *p = m->priv;
   fz_tensor mh, ph, d, x, y;
   if (highpass(m, p, in->ms, DL_S0, &mh, err)) return err->code;             // [N, C, h, w]
@@ -68,7 +68,7 @@ static int pannet_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, 
 }
 
 // Frees the box filter and the state.
-static void pannet_release(fz_model *m) {
+static void pannet_release(fz_pan_model *m) {
   pannet *p = m->priv;
   if (p) fz_tensor_free(&p->box);
   free(p);

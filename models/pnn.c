@@ -16,7 +16,7 @@ static int pnn_detect(const fz_weights *w) {
 }
 
 // Loads conv1..3 for C bands (conv1 [64, C+1, 9, 9], conv2 [32, 64, 5, 5], conv3 [C, 32, 5, 5]).
-static int pnn_init(fz_model *m, fz_err *err) {
+static int pnn_init(fz_pan_model *m, fz_err *err) {
   if (fz_dlpan_bands(m, "conv3.weight", err)) return err->code;
   int c = m->info.bands;
   pnn *p = calloc(1, sizeof *p);
@@ -32,7 +32,7 @@ static int pnn_init(fz_model *m, fz_err *err) {
 }
 
 // lms [N,C,H,W], pan [N,1,H,W] -> out [N,C,H,W].
-static int pnn_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
+static int pnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
   const pnn *p = m->priv;
   fz_tensor x, a, b;
   if (fz_cat2(m, in->lms, in->pan, DL_S0, &x, err)) return err->code;  // [N, C+1, H, W]
@@ -41,7 +41,7 @@ static int pnn_forward(fz_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_
   return fz_conv_into(m, &p->c3, &b, out, DL_WS, err);                     // [N, C, H, W]
 }
 
-static void pnn_release(fz_model *m) { free(m->priv); }
+static void pnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_pnn = {"pnn", "PNN (Masi 2016), DLPan-Toolbox: 3 valid convs on replicate-padded [lms, pan]",
                              pnn_detect, pnn_init, pnn_forward, pnn_release, fz_keymap_pnn};

@@ -51,6 +51,7 @@ static int attention_dims(const fz_tensor *q, const fz_tensor *k, const fz_tenso
   return FZ_OK;
 }
 
+// fz_op_attention_workspace: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_attention_workspace(const fz_backend *be, const fz_tensor *q, const fz_tensor *k, const fz_tensor *v,
                               const fz_attn_params *p, size_t *bytes, fz_err *err) {
   SEQ_ENTRY(attention_workspace, "attention");
@@ -60,6 +61,7 @@ int fz_op_attention_workspace(const fz_backend *be, const fz_tensor *q, const fz
   return FZ_OK;
 }
 
+// fz_op_attention: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, const fz_tensor *k, const fz_tensor *v,
                     const fz_tensor *v_first, const fz_attn_params *p, fz_err *err) {
   const char *op = "attention";
@@ -100,6 +102,7 @@ int fz_op_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, co
   return rc;
 }
 
+// fz_op_channel_attention: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_channel_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, const fz_tensor *k,
                             const fz_tensor *v, const fz_tensor *temperature, const fz_chattn_params *p, fz_err *err) {
   const char *op = "channel_attention";
@@ -167,6 +170,7 @@ static int scan_bc(const fz_backend *be, const fz_tensor *t, int64_t B, int64_t 
   return fz_fail(err, FZ_EINVAL, "%s: %s has shape %s, expected [B, N, L] or [B, G, N, L]", op, what, seq_shp(t, b1));
 }
 
+// fz_op_selective_scan: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_selective_scan(const fz_backend *be, fz_tensor *out, fz_tensor *state_out, const fz_scan_inputs *in,
                          fz_err *err) {
   const char *op = "selective_scan";
@@ -235,6 +239,7 @@ static int seq4_shape(const fz_tensor *t, int64_t B, int64_t C, int64_t L, const
   return seq_need_shape(t, 4, s4, op, what, err);
 }
 
+// fz_op_cross_scan: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_cross_scan(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int channels_last, fz_err *err) {
   const char *op = "cross_scan";
   SEQ_ENTRY(cross_scan, op);
@@ -248,6 +253,7 @@ int fz_op_cross_scan(const fz_backend *be, fz_tensor *out, const fz_tensor *x, i
   return be->cross_scan(be, out, x, B, C, H, W, channels_last != 0, err);
 }
 
+// fz_op_cross_merge: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_cross_merge(const fz_backend *be, fz_tensor *out, const fz_tensor *y, int channels_last, fz_err *err) {
   const char *op = "cross_merge";
   SEQ_ENTRY(cross_merge, op);
@@ -279,6 +285,7 @@ static int windows_check(const fz_backend *be, const fz_tensor *img, const fz_te
   return seq_no_alias(img, win, op, win_name, err);
 }
 
+// fz_op_window_partition: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_window_partition(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int wh, int ww, int channels_last,
                            fz_err *err) {
   const char *op = "window_partition";
@@ -288,6 +295,7 @@ int fz_op_window_partition(const fz_backend *be, fz_tensor *out, const fz_tensor
   return be->window_partition(be, out, x, d[0], d[1], d[2], d[3], wh, ww, channels_last != 0, 0, err);
 }
 
+// fz_op_window_reverse: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_window_reverse(const fz_backend *be, fz_tensor *out, const fz_tensor *windows, int wh, int ww,
                          int channels_last, fz_err *err) {
   const char *op = "window_reverse";
@@ -321,6 +329,7 @@ int fz_op_pixel_shuffle(const fz_backend *be, fz_tensor *out, const fz_tensor *x
   return be->pixel_shuffle(be, out, x, r, inverse != 0, err);
 }
 
+// fz_op_patchify: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_patchify(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int p, fz_patch_order order, int inverse,
                    fz_err *err) {
   const char *op = inverse ? "unpatchify" : "patchify";
@@ -344,6 +353,7 @@ int fz_op_patchify(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int
   return be->patchify(be, out, x, p, (int)order, inverse != 0, err);
 }
 
+// fz_op_permute: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_permute(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const int *perm, fz_err *err) {
   const char *op = "permute";
   SEQ_ENTRY(permute, op);

@@ -161,10 +161,12 @@ int fz_op_polar(const struct fz_backend *be, fz_tensor *out, const fz_tensor *ma
 // Points x [N,D] or [B,N,D]; centroids [K,D] or [B,K,D]; assignments [N] or [B,N] i32; counts [K] or [B,K] i32.
 // Distances are squared L2, ties go to the lowest centroid index.
 
-// k-means++ seeding (Arthur & Vassilvitskii 2007) of image b from uniforms u_j = fz_philox_fill_uniform
-// (seed, stream + b, index j): centroid 0 is point floor(u_0·N); centroid j ≥ 1 is the first point i whose
-// running sum of D²(x) (squared distance to the nearest chosen centroid, summed in point order in double)
-// exceeds u_j·ΣD²; when ΣD² is 0 (fewer distinct points than K) the point floor(u_j·N) is taken.
+// k-means++ seeding (Arthur & Vassilvitskii 2007) of image b from the f32 uniforms u_j of
+// fz_philox_fill_uniform(seed, stream + b, index j): centroid 0 is point floor(u_0·N); centroid j ≥ 1 is the
+// first point i with D²(x_i) > 0 whose running sum of D² exceeds u_j·ΣD², where D² is the f32 squared distance
+// to the nearest chosen centroid and the sums run in double over blocks of 4096 points in order (block sums
+// first, then point by point inside the block that holds the target; so the result does not depend on the
+// thread count). When ΣD² is 0 (fewer distinct points than K) the point floor(u_j·N) is taken.
 // chosen [K] / [B,K] i32 receives the point indices (may be NULL).
 int fz_op_kmeans_init(const struct fz_backend *be, fz_tensor *centroids, fz_tensor *chosen, const fz_tensor *x,
                       uint64_t seed, uint64_t stream, fz_err *err);

@@ -31,6 +31,7 @@ int fz_op_interpolate(const fz_backend *be, fz_tensor *out, const fz_tensor *x, 
   return be->interpolate(be, out, x, (int)mode, align_corners != 0, scale_h, scale_w, err);
 }
 
+// fz_op_grid_sample: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_grid_sample(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *grid,
                       fz_interp_mode mode, fz_grid_pad pad, int align_corners, fz_err *err) {
   const char *op = "grid_sample";
@@ -71,6 +72,7 @@ static int need_complex(const fz_tensor *t, const char *op, const char *what, fz
   return FZ_OK;
 }
 
+// fz_op_fft2: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int inverse, fz_err *err) {
   const char *op = inverse ? "ifft2" : "fft2";
   SEQ_ENTRY(fft2, op);
@@ -89,6 +91,7 @@ int fz_op_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int inv
   return be->fft2(be, out, x, lead(out, nd - 3), H, W, x_real, inverse != 0, err);
 }
 
+// fz_op_rfft2: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_rfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, fz_err *err) {
   const char *op = "rfft2";
   SEQ_ENTRY(rfft2, op);
@@ -110,6 +113,7 @@ int fz_op_rfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, fz_err
   return be->rfft2(be, out, x, lead(x, nd - 2), H, W, err);
 }
 
+// fz_op_irfft2: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_irfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, fz_err *err) {
   const char *op = "irfft2";
   SEQ_ENTRY(irfft2, op);
@@ -131,6 +135,7 @@ int fz_op_irfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, fz_er
   return be->irfft2(be, out, x, lead(out, nd - 2), H, W, err);
 }
 
+// fz_op_fftshift: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_fftshift(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int is_complex, int inverse, fz_err *err) {
   const char *op = inverse ? "ifftshift" : "fftshift";
   SEQ_ENTRY(fftshift, op);
@@ -146,6 +151,7 @@ int fz_op_fftshift(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int
   return be->fftshift(be, out, x, lead(x, hd), x->shape[hd], x->shape[hd + 1], is_complex ? 2 : 1, inverse != 0, err);
 }
 
+// fz_op_complex_part: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_complex_part(const fz_backend *be, fz_tensor *out, const fz_tensor *x, fz_complex_part part, fz_err *err) {
   const char *op = "complex_part";
   SEQ_ENTRY(complex_part, op);
@@ -160,6 +166,7 @@ int fz_op_complex_part(const fz_backend *be, fz_tensor *out, const fz_tensor *x,
   return be->complex_part(be, out, x, (int)part, err);
 }
 
+// fz_op_polar: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_polar(const fz_backend *be, fz_tensor *out, const fz_tensor *mag, const fz_tensor *phase, fz_err *err) {
   const char *op = "polar";
   SEQ_ENTRY(polar, op);
@@ -207,6 +214,7 @@ static int km_index(const fz_backend *be, const fz_tensor *t, const km_dims *k, 
   return seq_need_shape(t, k->batched ? 2 : 1, k->batched ? s2 : s1, op, what, err);
 }
 
+// fz_op_kmeans_init: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_kmeans_init(const fz_backend *be, fz_tensor *centroids, fz_tensor *chosen, const fz_tensor *x, uint64_t seed,
                       uint64_t stream, fz_err *err) {
   const char *op = "kmeans_init";
@@ -218,6 +226,7 @@ int fz_op_kmeans_init(const fz_backend *be, fz_tensor *centroids, fz_tensor *cho
   return be->kmeans_init(be, centroids, chosen, x, k.Bt, k.N, k.D, k.K, seed, stream, err);
 }
 
+// fz_op_kmeans_assign: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_kmeans_assign(const fz_backend *be, fz_tensor *assign, const fz_tensor *x, const fz_tensor *centroids,
                         int64_t *changed, fz_err *err) {
   const char *op = "kmeans_assign";
@@ -228,6 +237,7 @@ int fz_op_kmeans_assign(const fz_backend *be, fz_tensor *assign, const fz_tensor
   return be->kmeans_assign(be, assign, x, centroids, k.Bt, k.N, k.D, k.K, changed, err);
 }
 
+// fz_op_kmeans_update: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_kmeans_update(const fz_backend *be, fz_tensor *centroids, fz_tensor *counts, const fz_tensor *x,
                         const fz_tensor *assign, fz_err *err) {
   const char *op = "kmeans_update";
@@ -252,6 +262,7 @@ static fz_tensor km_view(const fz_tensor *t, int batched, int64_t b) {
   return v;
 }
 
+// fz_op_kmeans: checks the operands (see ops_seq.h), then runs the backend entry.
 int fz_op_kmeans(const fz_backend *be, fz_tensor *centroids, fz_tensor *assign, const fz_tensor *x,
                  const fz_kmeans_params *p, int *iters, fz_err *err) {
   const char *op = "kmeans";

@@ -68,6 +68,7 @@ static void run_attention(seq_case *c, fz_op_result *res, int layout, int64_t B,
 }
 
 // Awkward token counts (not multiples of the 64-tile), d ≠ dv, batch > 1, default scale.
+// Oracle: naive softmax(q·kᵀ/√d)·v in double (ref_attention).
 FZ_OP_CASE(seq_attention_bhnd_odd) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -79,6 +80,7 @@ FZ_OP_CASE(seq_attention_bhnd_odd) {
 }
 
 // Token layout [B,N,H·d] with the causal mask, Nq = Nk = 130 (two full tiles + 2).
+// Oracle: naive masked softmax attention in double, mask j <= i (PyTorch is_causal, top-left).
 FZ_OP_CASE(seq_attention_tokens_causal) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -91,6 +93,7 @@ FZ_OP_CASE(seq_attention_tokens_causal) {
 }
 
 // MMAIF value residual v' = λ·v + (1-λ)·v_first, with d = dv = 1.
+// Oracle: naive attention in double on v' = λ·v + (1-λ)·v_first.
 FZ_OP_CASE(seq_attention_value_residual) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -102,6 +105,7 @@ FZ_OP_CASE(seq_attention_value_residual) {
 }
 
 // SSDiff dense spatial attention: the H·W pixels of a 9×7 feature map as tokens, dim_head 16, scale 1/4.
+// Oracle: naive softmax(y1·y2ᵀ/4)·x1 in double.
 FZ_OP_CASE(seq_attention_ssdiff_spatial) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -165,6 +169,7 @@ static void run_chattn(seq_case *c, fz_op_result *res, int layout, int64_t B, in
 }
 
 // Restormer MDTA: channels-first [B, heads, d, H·W], L2-normalised q, k, temperature per head.
+// Oracle: the d×d Gram matrix, F.normalize and softmax written out in double.
 FZ_OP_CASE(seq_channel_attention_restormer) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -176,6 +181,7 @@ FZ_OP_CASE(seq_channel_attention_restormer) {
 }
 
 // SSDiff spectral map: tokens [B,N,heads·16], S = softmax(x1ᵀx2·scale), out = y1·S; N > the 256-token chunk.
+// Oracle: softmax(x1ᵀ·x2·scale) and y1·S written out in double.
 FZ_OP_CASE(seq_channel_attention_ssdiff) {
   seq_case c;
   sc_init(&c, be, seed, err);

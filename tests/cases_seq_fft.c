@@ -53,6 +53,7 @@ static void run_fft2(seq_case *c, fz_op_result *res, int64_t B, int64_t C, int64
   sc_err(res, gr, ref, 2 * n);
 }
 
+// Oracle: the naive 2-D DFT in double (ref_dft), inverse scaled by 1/(H·W).
 FZ_OP_CASE(seq_fft2_ifft2) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -114,6 +115,7 @@ static void run_rfft(seq_case *c, fz_op_result *res, int64_t P, int64_t H, int64
   sc_err(res, gy, ry, P * H * W);
 }
 
+// Oracle: the naive DFT in double; irfft2 by FFTW / PocketFFT's definition written out in double.
 FZ_OP_CASE(seq_rfft2_irfft2) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -149,6 +151,7 @@ static void run_shift(seq_case *c, fz_op_result *res, int64_t P, int64_t H, int6
   sc_err(res, g, ref, n);
 }
 
+// Oracle: torch.roll index rule out[(i ± n/2) mod n] = in[i].
 FZ_OP_CASE(seq_fftshift) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -165,6 +168,7 @@ FZ_OP_CASE(seq_fftshift) {
 }
 
 // |z|, angle, real, imaginary part and polar, against the C library in double.
+// Oracle: hypot, atan2, cos, sin of the C library in double.
 FZ_OP_CASE(seq_complex_part_polar) {
   seq_case c;
   sc_init(&c, be, seed, err);

@@ -39,6 +39,7 @@ static int64_t bad_assign(const float *x, const float *cent, const int32_t *a, i
   return bad;
 }
 
+// Oracle: k-means++ with the documented Philox uniforms, D² recomputed in double.
 FZ_OP_CASE(seq_kmeans_init_plusplus) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -84,6 +85,7 @@ FZ_OP_CASE(seq_kmeans_init_plusplus) {
   return sc_done(&c);
 }
 
+// Oracle: argmin of the squared L2 distance and cluster means, in double.
 FZ_OP_CASE(seq_kmeans_assign_update) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -132,6 +134,7 @@ FZ_OP_CASE(seq_kmeans_assign_update) {
   return sc_done(&c);
 }
 
+// Oracle: Lloyd's fixed point (assignments nearest, centroids = means) checked in double.
 FZ_OP_CASE(seq_kmeans_lloyd_fixed_point) {
   seq_case c;
   sc_init(&c, be, seed, err);

@@ -32,6 +32,7 @@ static void run_shuffle(seq_case *c, fz_op_result *res, int64_t N, int64_t C, in
   sc_err(res, gs, rs, n);
 }
 
+// Oracle: the PixelShuffle index formula of the PyTorch documentation.
 FZ_OP_CASE(seq_pixel_shuffle) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -75,6 +76,7 @@ static void run_patch(seq_case *c, fz_op_result *res, int64_t N, int64_t C, int6
   sc_err(res, gi, ri, n);
 }
 
+// Oracle: DiT unpatchify's reshape + einsum('nhwpqc->nchpwq') index rule.
 FZ_OP_CASE(seq_patchify_unpatchify) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -108,6 +110,7 @@ static void run_perm(seq_case *c, fz_op_result *res, int nd, const int64_t *shp,
   sc_err(res, g, r, n);
 }
 
+// Oracle: torch.permute's index rule out[i_0..] = x[i_perm^-1..].
 FZ_OP_CASE(seq_permute) {
   seq_case c;
   sc_init(&c, be, seed, err);
@@ -154,6 +157,7 @@ static void run_temb(seq_case *c, fz_op_result *res, int64_t B, int64_t dim, int
     }
 }
 
+// Oracle: guided-diffusion / diffusers formulas in double, with the stated f32 bound.
 FZ_OP_CASE(seq_timestep_embedding) {
   seq_case c;
   sc_init(&c, be, seed, err);

@@ -115,6 +115,7 @@ static int run_mode(const fz_backend *be, uint64_t seed, fz_err *err, fz_op_resu
   return rc;
 }
 
+// Oracle: PyTorch's nearest_idx rule, weights as dense matrices in double.
 FZ_OP_CASE(seq_interpolate_nearest) {
   int rc = run_mode(be, seed, err, res, FZ_INTERP_NEAREST);
   res->tol = 0;
@@ -122,6 +123,7 @@ FZ_OP_CASE(seq_interpolate_nearest) {
   return rc;
 }
 
+// Oracle: PyTorch's linear source index and lambda, Wy·X·Wxᵀ in double.
 FZ_OP_CASE(seq_interpolate_bilinear) {
   int rc = run_mode(be, seed, err, res, FZ_INTERP_BILINEAR);
   res->tol = 1e-6;
@@ -129,6 +131,7 @@ FZ_OP_CASE(seq_interpolate_bilinear) {
   return rc;
 }
 
+// Oracle: Keys cubic (A = -0.75) at PyTorch source indices, Wy·X·Wxᵀ in double.
 FZ_OP_CASE(seq_interpolate_bicubic) {
   int rc = run_mode(be, seed, err, res, FZ_INTERP_BICUBIC);
   res->tol = 4e-6;  // f32 cubic weights (about 10 f32 operations each, as PyTorch computes them) times 16 taps
@@ -179,6 +182,7 @@ static void run_grid(seq_case *c, fz_op_result *res, int mode, int pad, int alig
   sc_err(res, g, ref, N * C * Ho * Wo);
 }
 
+// Oracle: PyTorch GridSampler.h unnormalise / clip / taps written out in double.
 FZ_OP_CASE(seq_grid_sample) {
   seq_case c;
   sc_init(&c, be, seed, err);

@@ -63,6 +63,7 @@ static int run_scan(const fz_backend *be, uint64_t seed, fz_err *err, fz_op_resu
 
 // Everything on: z gate, D skip, Δ bias + softplus, state in and out; D = 20 (a partial 16-lane block),
 // L = 300 (more than one 256-step chunk), batch 2.
+// Oracle: the sequential recurrence of selective_scan_ref in double.
 FZ_OP_CASE(seq_selective_scan_full) {
   scan_cfg k = {.B = 2, .D = 20, .L = 300, .N = 5, .z = 1, .dskip = 1, .bias = 1, .softplus = 1, .state_in = 1, .state_out = 1};
   int rc = run_scan(be, seed, err, res, &k, 0);
@@ -73,6 +74,7 @@ FZ_OP_CASE(seq_selective_scan_full) {
 
 // Grouped B/C [B,G,N,L] with G = 2 over D = 6 (blocks split at the group edge), L = 1; a plain scan with every
 // optional input absent, D = 33, N = 16; G = 4 with N = 3; FusionMamba's d_state 8; LE-Mamba's d_state 32.
+// Oracle: the sequential recurrence of selective_scan_ref in double.
 FZ_OP_CASE(seq_selective_scan_groups_plain) {
   static const scan_cfg k[] = {
       {.B = 1, .D = 6, .L = 1, .N = 16, .G = 2, .state_out = 1},
@@ -122,13 +124,14 @@ static void run_cross(seq_case *c, fz_op_result *res, int64_t B, int64_t C, int6
   sc_err(res, gm, rm, B * C * L);
 }
 
+// Oracle: VMamba CrossScan / CrossMerge (flatten, transpose, flip) index rules.
 FZ_OP_CASE(seq_cross_scan_merge) {
   seq_case c;
   sc_init(&c, be, seed, err);
   run_cross(&c, res, 2, 3, 5, 7, 0, 0);
   run_cross(&c, res, 1, 4, 6, 3, 1, 10);
   run_cross(&c, res, 2, 1, 1, 1, 0, 20);
-  run_cross(&c, res, 1, 2, 40, 35, 0, 30);  // several 32×32 tiles with partial edges
+  run_cross(&c, res, 1, 2, 40, 35, 0, 30);
   run_cross(&c, res, 1, 3, 33, 70, 1, 40);
   res->tol = 1e-6;  // merge sums 4 floats in f32
   snprintf(res->detail, sizeof res->detail, "NCHW [2,3,5,7]; NHWC [1,6,3,4]; [2,1,1,1]; [1,2,40,35]; NHWC 33×70");
@@ -167,6 +170,7 @@ static void run_windows(seq_case *c, fz_op_result *res, int64_t B, int64_t C, in
   sc_err(res, gi, ri, n);
 }
 
+// Oracle: Swin's view + permute(0,1,3,2,4,5) index rule.
 FZ_OP_CASE(seq_window_partition_reverse) {
   seq_case c;
   sc_init(&c, be, seed, err);

@@ -39,6 +39,7 @@ TEST(hsi_metrics_match_octave_on_real_cubes) {
     double *f = g ? malloc((size_t)c * h * w * sizeof *f) : NULL, *lo = malloc((size_t)lh * lw * sizeof *lo);
     double *pb = malloc((size_t)(c ? c : 1) * sizeof *pb);
     ok = g && f && lo && pb;
+    if (!g && err.code == FZ_EUNSUP) { free(f); free(lo); free(pb); fzt_ref_free(&ref); SKIP("%.400s", err.msg); }
     if (!ok) snprintf(msg, sizeof msg, "loading: %.400s", err.msg);
     for (int b = 0; b < c && ok; b++)
       ok = !fz_imresize_f64(g + (size_t)b * h * w, h, w, 0.25, 0.25, lh, lw, FZ_IMRESIZE_BICUBIC, 1, lo, &err) &&

@@ -9,7 +9,7 @@
 #define PARITY_TOL 1e-4  // fp32 max |fusor - PyTorch| on [0,1]-normalised data (DESIGN.md)
 
 // Runs m on golden case cname and compares with tensor gname of tests/golden/<arch>.safetensors (::3 when sub3).
-static void parity_case(fz_tctx *t_, fz_model *m, const char *arch, const char *cname, const char *gname, int sub3) {
+static void parity_case(fz_tctx *t_, fz_pan_model *m, const char *arch, const char *cname, const char *gname, int sub3) {
   fz_err err = {0};
   float *got = NULL;
   int64_t shp[4];
@@ -23,15 +23,12 @@ static void parity_case(fz_tctx *t_, fz_model *m, const char *arch, const char *
   CHECKF(md <= PARITY_TOL, "%s %s: max abs diff %.3g > %g", arch, cname, md, PARITY_TOL);
 }
 
-// Loads ../shared/weights/dlpan_wv3/<file> directly (.pth, arch detected from the tensor names) and
-// checks both golden cases.
-static void dlpan_parity(fz_tctx *t_, const char *arch, const char *file) {
-  char rel[128];
-  snprintf(rel, sizeof rel, "weights/dlpan_wv3/%s", file);
+// Loads ../shared/<rel> directly (.pth, arch detected from the tensor names) and checks both golden cases.
+static void model_parity(fz_tctx *t_, const char *arch, const char *rel) {
   const char *path = fz_test_shared(rel);
-  if (!path) SKIP("needs ../shared/%s (official DLPan-Toolbox WV3 checkpoint)", rel);
+  if (!path) SKIP("needs ../shared/%s (official checkpoint)", rel);
   fz_err err = {0};
-  fz_model *m = NULL;
+  fz_pan_model *m = NULL;
   CHECK_OK(fz_model_load(path, NULL, fz_backend_cpu(0), &m, &err), &err);
   const fz_model_info *I = fz_model_get_info(m);
   char got_arch[32];
@@ -49,14 +46,18 @@ static void dlpan_parity(fz_tctx *t_, const char *arch, const char *file) {
 
 // Oracle: outputs of the official DLPan-Toolbox PyTorch code (a34f884) on the same real inputs
 // (tests/golden/README.md), fp32 max abs difference <= 1e-4.
-TEST(model_pnn_parity) { dlpan_parity(t_, "pnn", "pnn.pth"); }
+TEST(model_pnn_parity) { model_parity(t_, "pnn", "weights/dlpan_wv3/pnn.pth"); }
 // Oracle: as model_pnn_parity (PanNet with the toolbox's cv2.boxFilter high-pass inputs).
-TEST(model_pannet_parity) { dlpan_parity(t_, "pannet", "pannet.pth"); }
+TEST(model_pannet_parity) { model_parity(t_, "pannet", "weights/dlpan_wv3/pannet.pth"); }
 // Oracle: as model_pnn_parity.
-TEST(model_dicnn_parity) { dlpan_parity(t_, "dicnn", "dicnn1.pth"); }
+TEST(model_dicnn_parity) { model_parity(t_, "dicnn", "weights/dlpan_wv3/dicnn1.pth"); }
 // Oracle: as model_pnn_parity.
-TEST(model_msdcnn_parity) { dlpan_parity(t_, "msdcnn", "msdcnn.pth"); }
+TEST(model_msdcnn_parity) { model_parity(t_, "msdcnn", "weights/dlpan_wv3/msdcnn.pth"); }
 // Oracle: as model_pnn_parity.
-TEST(model_fusionnet_parity) { dlpan_parity(t_, "fusionnet", "fusionnet.pth"); }
+TEST(model_fusionnet_parity) { model_parity(t_, "fusionnet", "weights/dlpan_wv3/fusionnet.pth"); }
 // Oracle: as model_pnn_parity (weights 63 % subnormal; fusor flushes them to zero at load).
-TEST(model_drpnn_parity) { dlpan_parity(t_, "drpnn", "drpnn.pth"); }
+TEST(model_drpnn_parity) { model_parity(t_, "drpnn", "weights/dlpan_wv3/drpnn.pth"); }
+// Oracle: outputs of the official FusionMamba code (PSRben/FusionMamba 6bd5cbd, weights/420.pth) with the
+// reference semantics of its CUDA-only ops (mamba_ssm selective_scan_ref, causal conv1d) on the same real
+// inputs; the 256x256 case is the official tile size. fp32 max abs difference <= 1e-4.
+TEST(model_fusionmamba_parity) { model_parity(t_, "fusionmamba", "weights/fusionmamba_wv3.pth"); }

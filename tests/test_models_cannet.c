@@ -8,7 +8,7 @@
 #define PARITY_TOL 1e-4
 
 // Loads ../shared/weights/<ckpt> and the golden cluster maps of case cname into an injection for m.
-static int inject_golden(fz_model *m, const char *file, const char *cname, fz_err *err) {
+static int inject_golden(fz_pan_model *m, const char *file, const char *cname, fz_err *err) {
   char path[600], name[64];
   if (!golden_path(file, path, sizeof path)) return fz_fail(err, FZ_EIO, "golden file tests/golden/%s is missing", file);
   fz_weights g;
@@ -39,7 +39,7 @@ static void cannet_parity(fz_tctx *t_, const char *ckpt, const char *gold, const
   if (!path) SKIP("needs ../shared/%s (official CANNet checkpoint)", rel);
   snprintf(file, sizeof file, "%s.safetensors", gold);
   fz_err err = {0};
-  fz_model *m = NULL;
+  fz_pan_model *m = NULL;
   CHECK_OK(fz_model_load(path, NULL, fz_backend_cpu(0), &m, &err), &err);
   const char *cases[2] = {small, big};
   double md[2] = {-1, -1};
@@ -97,7 +97,7 @@ TEST(model_cannet_own_kmeans_metric_agreement) {
   const char *path = fz_test_shared("weights/cannet_wv3.pth");
   if (!path) SKIP("needs ../shared/weights/cannet_wv3.pth");
   fz_err err = {0};
-  fz_model *m = NULL;
+  fz_pan_model *m = NULL;
   CHECK_OK(fz_model_load(path, NULL, fz_backend_cpu(0), &m, &err), &err);
   float *got = NULL;
   int64_t shp[4], n = 0;

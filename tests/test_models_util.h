@@ -63,7 +63,7 @@ static inline double max_abs_diff(const float *a, const float *b, int64_t n) {
 
 // Runs m on golden inputs tests/golden/inputs_<cname>.safetensors (DN / scale) and returns the output
 // [N, C, H, W] as a malloc'd host array in *out (shape in shp). Inputs the model does not read are still built.
-static inline int golden_forward(fz_model *m, const char *cname, float scale, float **out, int64_t shp[4], fz_err *err) {
+static inline int golden_forward(fz_pan_model *m, const char *cname, float scale, float **out, int64_t shp[4], fz_err *err) {
   char rel[256], path[600];
   *out = NULL;
   snprintf(rel, sizeof rel, "inputs_%s.safetensors", cname);

@@ -1,9 +1,10 @@
 // test_seq.c — tests of the seq op family beyond the op-case table: the flash-attention memory contract at
 // N = 4096, thread-count independence of k-means, the op cases of this family on their own (so `T=seq`
-// runs them), and the wrappers' errors on bad input.
+// runs them), the wrappers' errors on bad input, and the vector helpers of kernels/cpu/seq_simd.h.
 #include "op_cases.h"
 #include "test.h"
 #include "fusor.h"
+#include "seq_simd.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,4 +190,48 @@ TEST(seq_bad_inputs_are_refused) {
   EXPECT_FAIL(fz_op_fft2(&bare, &z5, &a4, 0, &err), FZ_EUNSUP, "not implemented");
   fz_tensor_free(&a4); fz_tensor_free(&b4); fz_tensor_free(&o4); fz_tensor_free(&t3); fz_tensor_free(&t2);
   fz_tensor_free(&i1); fz_tensor_free(&z5); fz_tensor_free(&c2); fz_tensor_free(&tt);
+}
+
+// Oracle: the C library in double (exp2, log1p(exp(x)) with PyTorch's threshold 20, x·sigmoid(x)) for the
+// vector helpers every seq kernel is built on, including the documented edges (-inf -> 0, < -126 -> 0,
+// > 128 -> +inf, NaN -> NaN), and the index rule of the 16×16 transpose.
+TEST(seq_simd_helpers) {
+  double worst = 0;
+  for (int i = 0; i < 4096; i++) {
+    float x[16], y[16], sp[16], si[16];
+    for (int k = 0; k < 16; k++) x[k] = -130.0f + (float)(i * 16 + k) * (258.0f / 65536.0f);  // [-130, 128)
+    fz_v16 v = fz_v16_load(x);
+    fz_v16_store(y, fz_v16_exp2(v));
+    fz_v16 s = v * (1.0f / 6.0f);  // softplus and SiLU on [-21.7, 21.3]
+    fz_v16_store(sp, fz_v16_softplus(s));
+    fz_v16_store(si, fz_v16_silu(s));
+    for (int k = 0; k < 16; k++) {
+      double want = x[k] < -126 ? 0.0 : exp2((double)x[k]);
+      CHECKF(x[k] >= -126 ? fabs(y[k] - want) <= 4e-7 * want : y[k] == 0.0f, "exp2(%.9g) = %.9g, want %.9g", x[k], y[k], want);
+      double t = x[k] / 6.0, sw = t > 20 ? t : log1p(exp(t)), lw = t / (1 + exp(-t));
+      // exp is exp2(t·log2 e): the rounded argument costs a relative error of about |t|·2^-24, hence the
+      // bound 3e-7 + 1.2e-7·|t| relative.
+      double bound = 3e-7 + 1.2e-7 * fabs(t);
+      double e1 = fabs(sp[k] - sw) / (1e-30 + fabs(sw)) / bound, e2 = fabs(si[k] - lw) / (1e-6 + fabs(lw)) / bound;
+      if (e1 > worst) worst = e1;
+      if (e2 > worst) worst = e2;
+    }
+  }
+  CHECKF(worst <= 1, "softplus / silu error %.3g times the stated bound", worst);
+  float edge[16] = {-INFINITY, INFINITY, NAN, 128.5f, -126.5f, 0.0f, -0.0f, 1.0f, 127.9f, -125.9f};
+  float out[16];
+  fz_v16_store(out, fz_v16_exp2(fz_v16_load(edge)));
+  CHECK(out[0] == 0.0f && isinf(out[1]) && out[1] > 0 && isnan(out[2]) && isinf(out[3]) && out[4] == 0.0f);
+  CHECK(out[5] == 1.0f && out[6] == 1.0f && out[7] == 2.0f && isfinite(out[8]) && out[9] > 0);
+  fz_v16_store(out, fz_v16_softplus(fz_v16_load(edge)));
+  CHECK(out[0] == 0.0f && isinf(out[1]) && isnan(out[2]) && out[3] == 128.5f);
+  float m[16 * 16], t[16 * 16];
+  for (int i = 0; i < 256; i++) m[i] = (float)i;
+  fz_transpose_block16(t, 16, m, 16, 16, 16, 16);
+  for (int r = 0; r < 16; r++)
+    for (int c = 0; c < 16; c++) CHECKF(t[c * 16 + r] == m[r * 16 + c], "transpose16 at (%d, %d)", r, c);
+  memset(t, 0x7f, sizeof t);
+  fz_transpose_block16(t, 16, m, 16, 5, 7, 16);  // 5 rows × 7 cols: 7 output rows, lanes >= 5 zero
+  for (int c = 0; c < 7; c++)
+    for (int r = 0; r < 16; r++) CHECK(t[c * 16 + r] == (r < 5 ? m[r * 16 + c] : 0.0f));
 }

@@ -38,7 +38,7 @@ static void usage(FILE *f) {
           "  --sensor NAME      MTF table for D_lambda: WV3 WV2 QB IKONOS GeoEye1 WV4 GF2 ... (full resolution)\n"
           "  --no-sensor-alias  keep QB and GF2 tables (default: evaluate them as IKONOS, as the family's drivers)\n"
           "  --lms LMS          upsampled MS (default: key 'lms' of an HDF5 MS set, else interp23tap(MS))\n"
-          "  --ref-key K --fused-key K --ms-key K --pan-key K   HDF5 keys (defaults gt, sr, ms, pan)\n"
+          "  --ref-key K --fused-key K --ms-key K --pan-key K --lms-key K   HDF5 keys (gt, sr, ms, pan, lms)\n"
           "  --hsi              hyperspectral fusion set (MHIF): PSNR (mean over bands), SAM, ERGAS, SSIM, data\n"
           "                     range 1 unless --range (analysis_ref_batched_images.m with const = 1)\n"
           "  --fsds ORDER       add HyRA's FSDS (dB): pred-gt = FSDS(pred = fused, tar = reference), the function's\n"

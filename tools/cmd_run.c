@@ -124,11 +124,11 @@ static int copy_band_desc(fz_geo *dst, const fz_geo *ms, int bands, fz_err *err)
 // Checks the inputs against each other and the model; messages name the file, the field and the expectation.
 static int check_inputs(const run_opts *o, const fz_model_info *I, const fz_raster *ms, const fz_raster *pan,
                         const fz_raster *lms, fz_err *err) {
-  if (pan->c != 1)
-    return fz_fail(err, FZ_EINVAL, "PAN %s has %d bands; expected 1 (a panchromatic image)", o->pan, pan->c);
   if (ms->h > pan->h || ms->w > pan->w)
     return fz_fail(err, FZ_EINVAL, "MS %s (%dx%d) is larger than PAN %s (%dx%d): expected PAN = %d x MS (are --ms and --pan swapped?)",
                    o->ms, ms->h, ms->w, o->pan, pan->h, pan->w, I->ratio);
+  if (pan->c != 1)
+    return fz_fail(err, FZ_EINVAL, "PAN %s has %d bands; expected 1 (a panchromatic image)", o->pan, pan->c);
   if (pan->h != I->ratio * ms->h || pan->w != I->ratio * ms->w)
     return fz_fail(err, FZ_EINVAL, "PAN %s is %dx%d and MS %s is %dx%d: %s needs PAN = %d x MS (%dx%d)", o->pan, pan->h, pan->w,
                    o->ms, ms->h, ms->w, I->arch, I->ratio, I->ratio * ms->h, I->ratio * ms->w);
@@ -168,7 +168,7 @@ static int run(const run_opts *o, fz_err *err) {
     return fz_fail(err, FZ_EINVAL, "%s: preview exists; refusing to overwrite it (use --force)", o->preview);
   const fz_backend *be = fz_backend_get(o->device, o->threads, err);
   if (!be) return err->code;
-  fz_model *m = NULL;
+  fz_pan_model *m = NULL;
   fz_raster ms = {0}, pan = {0}, lms = {0}, res = {0};
   float *fms = NULL, *fpan = NULL, *flms = NULL, *fout = NULL;
   int rc = fz_model_load(o->model, NULL, be, &m, err);
@@ -182,6 +182,15 @@ static int run(const run_opts *o, fz_err *err) {
   }
   int rgb[3] = {0, 0, 0};
   if ((rc = parse_rgb(o->rgb, I->bands, rgb, err))) goto done;
+  if (!fz_raster_format_name(o->out)) {
+    rc = fz_fail(err, FZ_EINVAL, "%s: unknown output extension; fusor writes %s", o->out, fz_raster_known_extensions());
+    goto done;
+  }
+  if ((has_ext(o->out, ".png") || has_ext(o->out, ".jpg") || has_ext(o->out, ".jpeg")) && I->bands > 4) {
+    rc = fz_fail(err, FZ_EINVAL, "%s: PNG/JPEG hold at most 4 bands and %s makes %d; write .tif, .h5 or .mat (and --preview "
+                 "for an RGB quicklook)", o->out, I->arch, I->bands);
+    goto done;
+  }
   if ((rc = read_input(o->pan, o->pan_key, o->index, pan_keys, &pan, err))) goto done;
   if ((rc = read_input(o->ms, o->ms_key, o->index, ms_keys, &ms, err))) goto done;
   if (o->lms && (rc = read_input(o->lms, o->lms_key, o->index, lms_keys, &lms, err))) goto done;

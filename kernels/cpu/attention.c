@@ -21,6 +21,7 @@ static int64_t per_thread_floats(int64_t d, int64_t dv) {
   return fz_round_up(BQ * dp + BQ * dvp + 2 * BQ + dp * BC + BR * BC + BC * dvp, 16);
 }
 
+// Scratch bytes for head dims d, dv: threads × per_thread_floats (independent of the token counts).
 size_t fz_cpu_attention_workspace(const fz_backend *be, int64_t d, int64_t dv) {
   return (size_t)fz_cpu_threads(be) * (size_t)per_thread_floats(d, dv) * sizeof(float);
 }
@@ -141,6 +142,7 @@ static void attn_task(const attn_job *J, int64_t b, int64_t h, int64_t q0, float
   }
 }
 
+// Flash attention over q [B,H,Nq,d] / [B,Nq,H·d] etc. (see backend_ops_seq.inc); ws from the workspace query.
 int fz_cpu_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, const fz_tensor *k, const fz_tensor *v,
                      const fz_tensor *v_first, int heads, int layout, float scale, int causal, float v_lambda,
                      void *ws, size_t ws_bytes, fz_err *err) {

@@ -97,6 +97,7 @@ static void one_head(const float *q, const float *k, const float *v, float *out,
   }
 }
 
+// d×d attention of q, k, v (one shape, layout 0/1/2) per (batch, head), parallel over (batch, head).
 int fz_cpu_channel_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, const fz_tensor *k,
                              const fz_tensor *v, const fz_tensor *temperature, int heads, int layout, int normalize,
                              float scale, int transpose_attn, fz_err *err) {

@@ -4,6 +4,7 @@
 #include "cpu_seq.h"
 #include <math.h>
 
+// Sinusoidal embedding of t [B] into out [B,dim] (cos-first unless sin_first).
 int fz_cpu_timestep_embedding(const fz_backend *be, fz_tensor *out, const fz_tensor *t, int sin_first,
                               float freq_shift, float scale, float max_period, fz_err *err) {
   (void)err;

@@ -135,6 +135,7 @@ static int too_big(int64_t H, int64_t W, fz_err *err, const char *op) {
   return FZ_OK;
 }
 
+// fft2 / ifft2 of P complex (or real, widened) H×W planes into complex out.
 int fz_cpu_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, int x_real,
                 int inverse, fz_err *err) {
   const char *op = inverse ? "ifft2" : "fft2";
@@ -151,12 +152,14 @@ int fz_cpu_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_
                     inverse ? 1.0f / (float)(H * W) : 1.0f, err, op);
 }
 
+// rfft2 of P real H×W planes into P half spectra H×(W/2+1).
 int fz_cpu_rfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, fz_err *err) {
   if (too_big(H, W, err, "rfft2")) return err->code;
   // The r2c row step reads x and writes out (FFTW preserves the input of out-of-place r2c).
   return run_planes(be, R2C, P, H, W, x->data, H * W, out->data, 2 * H * (W / 2 + 1), 1.0f, err, "rfft2");
 }
 
+// irfft2 of P half spectra H×(W/2+1) into P real H×W planes.
 int fz_cpu_irfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W,
                   fz_err *err) {
   if (too_big(H, W, err, "irfft2")) return err->code;
@@ -164,19 +167,23 @@ int fz_cpu_irfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int6
                     "irfft2");
 }
 #else
+// Built without FFTW: fft2 / ifft2 fail with FZ_EUNSUP naming the missing library.
 int fz_cpu_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, int x_real,
                 int inverse, fz_err *err) {
   return fz_fail(err, FZ_EUNSUP, "fft2: this fusor was built without FFTW (libfftw3-dev, pkg-config fftw3f)");
 }
+// Built without FFTW: rfft2 fails with FZ_EUNSUP.
 int fz_cpu_rfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, fz_err *err) {
   return fz_fail(err, FZ_EUNSUP, "rfft2: this fusor was built without FFTW (libfftw3-dev, pkg-config fftw3f)");
 }
+// Built without FFTW: irfft2 fails with FZ_EUNSUP.
 int fz_cpu_irfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W,
                   fz_err *err) {
   return fz_fail(err, FZ_EUNSUP, "irfft2: this fusor was built without FFTW (libfftw3-dev, pkg-config fftw3f)");
 }
 #endif
 
+// fftshift / ifftshift (torch.roll by ±n/2) of P planes of H×W elements of elem floats.
 int fz_cpu_fftshift(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, int elem,
                     int inverse, fz_err *err) {
   (void)err;
@@ -195,6 +202,7 @@ int fz_cpu_fftshift(const fz_backend *be, fz_tensor *out, const fz_tensor *x, in
   return FZ_OK;
 }
 
+// |z|, angle, real or imaginary part of n interleaved complex values.
 int fz_cpu_complex_part(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int part, fz_err *err) {
   (void)err;
   const int64_t n = fz_tensor_numel(out);
@@ -210,6 +218,7 @@ int fz_cpu_complex_part(const fz_backend *be, fz_tensor *out, const fz_tensor *x
   return FZ_OK;
 }
 
+// (mag, phase) pairs -> interleaved complex values.
 int fz_cpu_polar(const fz_backend *be, fz_tensor *out, const fz_tensor *mag, const fz_tensor *phase, fz_err *err) {
   (void)err;
   const int64_t n = fz_tensor_numel(mag);

@@ -1,6 +1,7 @@
 // fill_seq.c — puts the CPU kernels of the seq op family into a backend table.
 #include "cpu_seq.h"
 
+// Sets the seq entries of backend table t to the CPU kernels.
 void fz_cpu_fill_seq(fz_backend *t) {
   t->attention = fz_cpu_attention;
   t->attention_workspace = fz_cpu_attention_workspace;

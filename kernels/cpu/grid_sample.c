@@ -10,6 +10,7 @@ static float source(float c, int64_t size, int pad, int align) {
   return s;
 }
 
+// F.grid_sample of x [N,C,H,W] at grid [N,Ho,Wo,2] -> out [N,C,Ho,Wo].
 int fz_cpu_grid_sample(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *grid, int mode,
                        int pad, int align_corners, fz_err *err) {
   (void)err;

@@ -21,6 +21,7 @@ static float dist2(const float *a, const float *b, int64_t D) {
   return s;
 }
 
+// k-means++ seeding of Bt images of N points [N,D] into centroids [K,D] (chosen indices optional).
 int fz_cpu_kmeans_init(const fz_backend *be, fz_tensor *centroids, fz_tensor *chosen, const fz_tensor *x, int64_t Bt,
                        int64_t N, int64_t D, int64_t K, uint64_t seed, uint64_t stream, fz_err *err) {
   const int nt = fz_cpu_threads(be);
@@ -85,6 +86,7 @@ int fz_cpu_kmeans_init(const fz_backend *be, fz_tensor *centroids, fz_tensor *ch
   return FZ_OK;
 }
 
+// Nearest-centroid assignment of Bt×N points; counts the changed entries when asked.
 int fz_cpu_kmeans_assign(const fz_backend *be, fz_tensor *assign, const fz_tensor *x, const fz_tensor *centroids,
                          int64_t Bt, int64_t N, int64_t D, int64_t K, int64_t *changed, fz_err *err) {
   const int64_t Kp = fz_round_up(K, 16);
@@ -122,6 +124,7 @@ int fz_cpu_kmeans_assign(const fz_backend *be, fz_tensor *assign, const fz_tenso
   return FZ_OK;
 }
 
+// Cluster means of Bt×N points into centroids [Bt,K,D]; empty clusters keep theirs.
 int fz_cpu_kmeans_update(const fz_backend *be, fz_tensor *centroids, fz_tensor *counts, const fz_tensor *x,
                          const fz_tensor *assign, int64_t Bt, int64_t N, int64_t D, int64_t K, fz_err *err) {
   const int64_t nblk = (N + PBLK - 1) / PBLK;

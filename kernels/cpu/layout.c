@@ -3,6 +3,7 @@
 #include "cpu_seq.h"
 #include <string.h>
 
+// PixelShuffle / PixelUnshuffle between [N,C·r²,H,W] and [N,C,H·r,W·r], one task per image row.
 int fz_cpu_pixel_shuffle(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int r, int inverse, fz_err *err) {
   (void)err;
   // Image side [N, C, H·r, W·r] (big), channel side [N, C·r², H, W] (small).
@@ -24,6 +25,7 @@ int fz_cpu_pixel_shuffle(const fz_backend *be, fz_tensor *out, const fz_tensor *
   return FZ_OK;
 }
 
+// Patchify / unpatchify between [N,C,H,W] and [N,(H/p)(W/p),p·p·C] in feature order pqc or cpq.
 int fz_cpu_patchify(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int p, int order, int inverse,
                     fz_err *err) {
   (void)err;
@@ -57,6 +59,7 @@ static void transpose_block(uint32_t *out, const uint32_t *in, int64_t R, int64_
     }
 }
 
+// out = x.permute(perm) for 4-byte elements: collapsed dims, a blocked transpose when it applies.
 int fz_cpu_permute(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const int *perm, fz_err *err) {
   (void)err;
   const int nd = x->ndim;

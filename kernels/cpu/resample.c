@@ -73,6 +73,7 @@ static void make_taps(taps *tp, int64_t in, int64_t out, int mode, int align, do
   }
 }
 
+// F.interpolate of the planes of x [..,H,W] to out [..,Ho,Wo] (nearest, bilinear, bicubic).
 int fz_cpu_interpolate(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int mode, int align_corners,
                        double scale_h, double scale_w, fz_err *err) {
   const int nd = x->ndim;

@@ -100,6 +100,7 @@ static void scan_block(const scan_job *J, int64_t b, int64_t c0, int64_t cw, flo
       for (int64_t n = 0; n < N; n++) J->hT[((b * D) + c0 + c) * N + n] = h[n * LANES + c];
 }
 
+// Selective scan of u [B,D,L] with A [D,N], B/C [B,(G,)N,L]: tasks of (batch, 16-channel block).
 int fz_cpu_selective_scan(const fz_backend *be, fz_tensor *out, fz_tensor *state_out, const fz_tensor *u,
                           const fz_tensor *delta, const fz_tensor *A, const fz_tensor *Bm, const fz_tensor *Cm,
                           const fz_tensor *Dskip, const fz_tensor *z, const fz_tensor *delta_bias,
