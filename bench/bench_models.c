@@ -20,6 +20,7 @@ static const struct { const char *arch, *file; } k_models[] = {
     {"cannet", "weights/cannet_wv3.pth"},        {"fusionmamba", "weights/fusionmamba_wv3.pth"},
 };
 
+// qsort order of doubles.
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;

@@ -40,6 +40,7 @@ static int dicnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *ou
   return fz_add(m, out, out, in->lms, err);
 }
 
+// Frees the layer table.
 static void dicnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_dicnn = {"dicnn", "DiCNN (He 2019), DLPan-Toolbox: lms + 3 convs on [lms, pan]", dicnn_detect, dicnn_init,

@@ -48,6 +48,7 @@ static int drpnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *ou
   return fz_conv_into(m, &p->c3, &r, out, DL_WS, err);                       // [N, C, H, W]
 }
 
+// Frees the layer table.
 static void drpnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_drpnn = {"drpnn", "DRPNN (Wei 2017), DLPan-Toolbox: 11 7x7 convs with a residual on [lms, pan]",

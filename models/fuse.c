@@ -78,6 +78,7 @@ int fz_tiler_run(fz_tiler *t, const int64_t *ys, const int64_t *xs, int64_t n, i
 
 // ---- geometry -------------------------------------------------------------------------------------
 
+// Greatest common divisor; round_up: v rounded up to a multiple of a.
 static int gcd(int a, int b) { while (b) { int t = a % b; a = b; b = t; } return a; }
 static int64_t round_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 

@@ -279,6 +279,7 @@ static int fm_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, 
   return fz_add(m, out, out, &skip, err);                                              // + upsampled ms
 }
 
+// Frees the layer table.
 static void fm_release(fz_pan_model *m) { free(m->priv); }
 
 // Key map: checks the checkpoint and records spectral_num and the WV3 defaults (8 bands).

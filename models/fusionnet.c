@@ -40,6 +40,7 @@ static int fusionnet_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor
   return fz_add(m, out, out, in->lms, err);
 }
 
+// Frees the layer table.
 static void fusionnet_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_fusionnet = {"fusionnet", "FusionNet (Deng 2021), DLPan-Toolbox: lms + ResNet on pan - lms",

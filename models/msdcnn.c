@@ -67,6 +67,7 @@ static int msdcnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *o
   return fz_op_act(m->be, out, out, FZ_ACT_RELU, 0, 0, err);
 }
 
+// Frees the layer table.
 static void msdcnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_msdcnn = {"msdcnn", "MSDCNN (Yuan 2018), DLPan-Toolbox: multi-scale deep + shallow branches on [lms, pan]",

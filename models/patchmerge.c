@@ -33,6 +33,7 @@ typedef struct pm_ctx {
   const int64_t *idx;
 } pm_ctx;
 
+// Allocates canvas k for c planes of h x w (zeroed); 0 on failure.
 static int canvas_alloc(canvas *k, int c, int h, int w) {
   k->h = h;
   k->w = w;
@@ -41,6 +42,7 @@ static int canvas_alloc(canvas *k, int c, int h, int w) {
   return k->sum && k->cnt;
 }
 
+// Frees canvas k.
 static void canvas_free(canvas *k) {
   free(k->sum);
   free(k->cnt);

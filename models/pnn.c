@@ -41,6 +41,7 @@ static int pnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out,
   return fz_conv_into(m, &p->c3, &b, out, DL_WS, err);                     // [N, C, H, W]
 }
 
+// Frees the layer table.
 static void pnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_pnn = {"pnn", "PNN (Masi 2016), DLPan-Toolbox: 3 valid convs on replicate-padded [lms, pan]",

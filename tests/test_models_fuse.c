@@ -38,6 +38,7 @@ static int mk_dicnn(fz_weights *w, int C, int pointwise, int zero, const char *a
 
 // A synthetic scene: pan [H, W], lms [C, H, W], ms [C, H/4, W/4] in [0, 1].
 typedef struct scene_buf { float *pan, *lms, *ms; int C, H, W; } scene_buf;
+// Fills b with the smooth synthetic scene (1 on success).
 static int mk_scene(scene_buf *b, int C, int H, int W) {
   b->C = C; b->H = H; b->W = W;
   b->pan = malloc((size_t)H * W * sizeof(float));
@@ -54,6 +55,7 @@ static int mk_scene(scene_buf *b, int C, int H, int W) {
       for (int x = 0; x < W / 4; x++) b->ms[((size_t)c * (H / 4) + y) * (W / 4) + x] = b->lms[((size_t)c * H + 4 * y) * W + 4 * x];
   return 1;
 }
+// Frees the scene buffers.
 static void free_scene(scene_buf *b) { free(b->pan); free(b->lms); free(b->ms); }
 
 // The per-pixel DiCNN of a pointwise weight set, in double: lms + W3·relu(W2·relu(W1·[lms; pan] + b1) + b2) + b3.

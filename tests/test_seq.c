@@ -194,7 +194,7 @@ TEST(seq_bad_inputs_are_refused) {
 
 // Oracle: the C library in double (exp2, log1p(exp(x)) with PyTorch's threshold 20, x·sigmoid(x)) for the
 // vector helpers every seq kernel is built on, including the documented edges (-inf -> 0, < -126 -> 0,
-// > 128 -> +inf, NaN -> NaN), and the index rule of the 16×16 transpose.
+// > 128 -> +inf, NaN -> NaN), lane sum / max, and the index rule of the 16×16 transpose.
 TEST(seq_simd_helpers) {
   double worst = 0;
   for (int i = 0; i < 4096; i++) {
@@ -225,6 +225,9 @@ TEST(seq_simd_helpers) {
   CHECK(out[5] == 1.0f && out[6] == 1.0f && out[7] == 2.0f && isfinite(out[8]) && out[9] > 0);
   fz_v16_store(out, fz_v16_softplus(fz_v16_load(edge)));
   CHECK(out[0] == 0.0f && isinf(out[1]) && isnan(out[2]) && out[3] == 128.5f);
+  float lanes[16];
+  for (int k = 0; k < 16; k++) lanes[k] = (float)((k * 7) % 16) - 3.5f;  // a permutation of -3.5 .. 11.5
+  CHECK(fz_v16_hsum(fz_v16_load(lanes)) == 64.0f && fz_v16_hmax(fz_v16_load(lanes)) == 11.5f);
   float m[16 * 16], t[16 * 16];
   for (int i = 0; i < 256; i++) m[i] = (float)i;
   fz_transpose_block16(t, 16, m, 16, 16, 16, 16);

@@ -88,11 +88,14 @@ static void src_free(src_t *s) {
   memset(s, 0, sizeof *s);
 }
 
-// Opens path as one image, an HDF5 set (key) or a directory of images; fails on empty sets.
-static int src_open(const char *path, const char *key, const char *role, src_t *s, fz_err *err) {
+// Opens path as one image, an HDF5 set or a directory of images; fails on empty sets. key is the
+// user's --*-key (NULL when not given): the dataset of an HDF5 set (default h5_default) or the variable
+// of a single .mat file (default: the reader's choice).
+static int src_open(const char *path, const char *key, const char *h5_default, const char *role, src_t *s, fz_err *err) {
   memset(s, 0, sizeof *s);
   s->path = path;
   s->key = key;
+  if (!key && (has_ext(path, ".h5") || has_ext(path, ".hdf5"))) s->key = key = h5_default;
   struct stat st;
   if (stat(path, &st) != 0) return fz_fail(err, FZ_EIO, "%s %s: %s", role, path, strerror(errno));
   if (S_ISDIR(st.st_mode)) {
@@ -142,7 +145,7 @@ static const char *src_label(const src_t *s, int i, char *b, size_t n) {
 static int src_read(const src_t *s, int i, double scale, double **out, int *c, int *h, int *w, fz_err *err) {
   char full[4096];
   const char *p = s->path;
-  fz_raster_sel sel = {s->kind == SRC_H5 ? s->key : NULL, s->kind == SRC_H5 ? i : 0};
+  fz_raster_sel sel = {s->kind == SRC_DIR ? NULL : s->key, s->kind == SRC_H5 ? i : 0};
   if (s->kind == SRC_DIR) {
     snprintf(full, sizeof full, "%s/%s", s->path, s->names[i]);
     p = full;
@@ -335,9 +338,9 @@ static void warn_units(const double *ref, size_t nr, const double *fu, size_t nf
 
 static int eval_rr(const opts_t *o, report_t *rep, fz_err *err) {
   src_t R, F;
-  int rc = src_open(o->ref, o->ref_key, "reference", &R, err);
+  int rc = src_open(o->ref, o->ref_key, "gt", "reference", &R, err);
   if (rc) return rc;
-  if ((rc = src_open(o->fused, o->fused_key, "fused", &F, err))) { src_free(&R); return rc; }
+  if ((rc = src_open(o->fused, o->fused_key, "sr", "fused", &F, err))) { src_free(&R); return rc; }
   int *pair = malloc((size_t)R.n * sizeof *pair), warned = 0;
   rep->n = R.n;
   rep->nm = o->hsi ? 4 : 7;
@@ -407,7 +410,7 @@ static int eval_fr(const opts_t *o, report_t *rep, fz_err *err) {
     return fz_fail(err, FZ_EINVAL, "--ratio %d: full-resolution metrics need a power of 2 (interp23tap)", o->ratio);
   src_t F, M, P, LM;
   memset(&LM, 0, sizeof LM);
-  int rc = src_open(o->fused, o->fused_key, "fused", &F, err);
+  int rc = src_open(o->fused, o->fused_key, "sr", "fused", &F, err);
   if (rc) return rc;
   const char *pan = o->pan ? o->pan : o->ms, *lms = o->lms;
   int ms_h5 = has_ext(o->ms, ".h5") || has_ext(o->ms, ".hdf5");
@@ -415,11 +418,11 @@ static int eval_fr(const opts_t *o, report_t *rep, fz_err *err) {
   if (!lms && ms_h5) {  // the set's own upsampled MS, when it has one
     int n = 0;
     fz_err e2 = {0};
-    if (fz_h5_count(o->ms, o->lms_key, &n, &e2) == 0 && n > 0) lms = o->ms;
+    if (fz_h5_count(o->ms, o->lms_key ? o->lms_key : "lms", &n, &e2) == 0 && n > 0) lms = o->ms;
   }
-  if ((rc = src_open(o->ms, o->ms_key, "MS", &M, err))) { src_free(&F); return rc; }
-  if ((rc = src_open(pan, o->pan_key, "PAN", &P, err))) { src_free(&F); src_free(&M); return rc; }
-  if (lms && (rc = src_open(lms, o->lms_key, "LMS", &LM, err))) { src_free(&F); src_free(&M); src_free(&P); return rc; }
+  if ((rc = src_open(o->ms, o->ms_key, "ms", "MS", &M, err))) { src_free(&F); return rc; }
+  if ((rc = src_open(pan, o->pan_key, "pan", "PAN", &P, err))) { src_free(&F); src_free(&M); return rc; }
+  if (lms && (rc = src_open(lms, o->lms_key, "lms", "LMS", &LM, err))) { src_free(&F); src_free(&M); src_free(&P); return rc; }
   int *pm = malloc((size_t)F.n * sizeof *pm), *pp = malloc((size_t)F.n * sizeof *pp), *pl = malloc((size_t)F.n * sizeof *pl);
   rep->n = F.n;
   rep->nm = 3;
@@ -497,10 +500,10 @@ static int read_grey(const src_t *s, int i, double scale, double **g, int *h, in
 
 static int eval_ivf(const opts_t *o, report_t *rep, fz_err *err) {
   src_t F, A, B;
-  int rc = src_open(o->fused, o->fused_key, "fused", &F, err);
+  int rc = src_open(o->fused, o->fused_key, "sr", "fused", &F, err);
   if (rc) return rc;
-  if ((rc = src_open(o->src_a, "a", "source A", &A, err))) { src_free(&F); return rc; }
-  if ((rc = src_open(o->src_b, "b", "source B", &B, err))) { src_free(&F); src_free(&A); return rc; }
+  if ((rc = src_open(o->src_a, NULL, "a", "source A", &A, err))) { src_free(&F); return rc; }
+  if ((rc = src_open(o->src_b, NULL, "b", "source B", &B, err))) { src_free(&F); src_free(&A); return rc; }
   int *pa = malloc((size_t)F.n * sizeof *pa), *pb = malloc((size_t)F.n * sizeof *pb);
   rep->n = F.n;
   rep->nm = 9;
@@ -565,7 +568,7 @@ static int opt_num(const char *name, const char *s, double *v) {
 static int cmd_eval(int argc, char **argv) {
   opts_t o = {0};
   o.ratio = 4; o.L = 11; o.block = 32; o.fscale = 1; o.fmt = "table";
-  o.ref_key = "gt"; o.fused_key = "sr"; o.ms_key = "ms"; o.pan_key = "pan"; o.lms_key = "lms";
+  
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     int bad = 0;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+// Prints the command's help to f.
 static void usage(FILE *f) {
   fprintf(f,
           "usage: fusor run -m MODEL.safetensors --ms MS --pan PAN [--lms LMS] -o OUT [options]\n"
@@ -257,6 +258,7 @@ static int int_arg(const char *s) {
   return (*s && !*e && v >= 0 && v < (1 << 24)) ? (int)v : -1;
 }
 
+// `fusor run`: parses the options (exit 2 on a bad command line) and runs; exit 1 on any error.
 static int cmd_run(int argc, char **argv) {
   run_opts o = {0};
   o.device = "cpu";

@@ -25,21 +25,20 @@ $F convert "$W" "$OUT/fusionnet_wv3.safetensors" --arch fusionnet --force
 $F inspect "$OUT/fusionnet_wv3.safetensors" --no-stats | head -n 8
 
 step "2. pansharpen the real WorldView-3 scene (full resolution)"
-$F info "$WV3"
 $F run -m "$OUT/fusionnet_wv3.safetensors" --ms "$WV3" --pan "$WV3" -o "$OUT/wv3_fused.tif" \
   --preview "$OUT/wv3_fused_rgb.png" --force
 $F info "$OUT/wv3_fused.tif"
 
 step "3. no-reference quality (full resolution, WV3 MTF)"
-$F eval --fused "$OUT/wv3_fused.tif" --ms "$WV3" --pan "$WV3" --sensor WV3
+$F eval --fused "$OUT/wv3_fused.tif" --ms "$WV3" --ms-key I_MS_LR --pan "$WV3" --pan-key I_PAN --sensor WV3
 
 step "4. reduced-resolution WorldView-2 set (Wald's protocol), fused and scored against ground truth"
-$F simulate "$WV2" -o "$OUT/wv2_rr.h5" --crop 128 --count 4 --force
+$F simulate "$WV2" -o "$OUT/wv2_rr.h5" --crop 256 --count 1 --force
 $F run -m "$OUT/fusionnet_wv3.safetensors" --ms "$OUT/wv2_rr.h5" --pan "$OUT/wv2_rr.h5" --lms "$OUT/wv2_rr.h5" \
   --index 0 -o "$OUT/wv2_rr0_fused.tif" --preview "$OUT/wv2_rr0_fused_rgb.png" --force
-echo "-- FusionNet (WV3 weights) on crop 0:"
-$F eval --ref "$OUT/wv2_rr.h5" --fused "$OUT/wv2_rr0_fused.tif" --index 0 --ratio 4
-echo "-- the interpolated LMS alone on crop 0 (the baseline a fusion method must beat):"
-$F eval --ref "$OUT/wv2_rr.h5" --fused "$OUT/wv2_rr.h5" --fused-key lms --index 0 --ratio 4
+echo "-- FusionNet (WV3 weights) on the 256x256 crop:"
+$F eval --ref "$OUT/wv2_rr.h5" --fused "$OUT/wv2_rr0_fused.tif" --ratio 4
+echo "-- the interpolated LMS alone on the 256x256 crop (the baseline a fusion method must beat):"
+$F eval --ref "$OUT/wv2_rr.h5" --fused "$OUT/wv2_rr.h5" --fused-key lms --ratio 4
 
 printf '\nDemo outputs in %s/: %s\n' "$OUT" "$(cd "$OUT" && ls | tr '\n' ' ')"

@@ -58,31 +58,42 @@ static void load_kt(float *Kt, const float *kp, int64_t ld, int64_t k0, int64_t 
 }
 
 // Online-softmax update of rows r < nr of the S tile (queries q0.., keys k0.., kc valid keys): masks, turns S
-// into P = exp2(S - m_new) and rescales O, l. Rows >= nr are zero (zero query rows) and stay unused.
+// into P = exp2(S - m_new) and rescales O, l. Rows >= nr are zero (zero query rows) and stay unused. The running
+// maxima and their corrections exp2(m_old - m_new) are handled 16 rows at a time.
 static void softmax_rows(const attn_job *J, float *S, float *O, float *m, float *l, int64_t q0, int64_t nr,
                          int64_t k0, int64_t kc) {
+  float mx[BR], corr[BR];
   for (int64_t r = 0; r < nr; r++) {
     float *s = S + r * BC;
     int64_t lim = kc;
     if (J->causal && q0 + r + 1 - k0 < lim) lim = q0 + r + 1 - k0;  // key k0+j allowed iff k0+j <= q0+r
     if (lim < 0) lim = 0;
     for (int64_t j = lim; j < BC; j++) s[j] = -INFINITY;
-    fz_v16 mx = fz_v16_load(s);
-    for (int j = 16; j < BC; j += 16) mx = fz_v16_max(mx, fz_v16_load(s + j));
-    float tmax = fz_v16_hmax(mx), mnew = m[r] > tmax ? m[r] : tmax;
+    fz_v16 v = fz_v16_load(s);
+    for (int j = 16; j < BC; j += 16) v = fz_v16_max(v, fz_v16_load(s + j));
+    mx[r] = fz_v16_hmax(v);
+  }
+  for (int64_t r = nr; r < BR; r++) mx[r] = -INFINITY;
+  for (int r0 = 0; r0 < BR; r0 += 16) {  // m_new = max(m, tile max); corr = exp2(m - m_new) (0 when m = -inf)
+    fz_v16 mo = fz_v16_load(m + r0), mn = fz_v16_max(mo, fz_v16_load(mx + r0));
+    fz_vi16 none = mn == fz_v16_set1(-INFINITY);  // every key so far masked: keep m, correction 1
+    fz_v16_store(corr + r0, fz_v16_select(none, fz_v16_set1(1.0f), fz_v16_exp2(mo - mn)));
+    fz_v16_store(mx + r0, mn);
+  }
+  for (int64_t r = 0; r < nr; r++) {
+    float *s = S + r * BC, mnew = mx[r];
     if (mnew == -INFINITY) { memset(s, 0, sizeof(float) * BC); continue; }
-    float corr = fz_exp2_scalar(m[r] - mnew);
     fz_v16 mn = fz_v16_set1(mnew), acc = fz_v16_set1(0.0f);
     for (int j = 0; j < BC; j += 16) {
       fz_v16 p = fz_v16_exp2(fz_v16_load(s + j) - mn);
       fz_v16_store(s + j, p);
       acc += p;
     }
-    l[r] = l[r] * corr + fz_v16_hsum(acc);
+    l[r] = l[r] * corr[r] + fz_v16_hsum(acc);
     m[r] = mnew;
-    if (corr != 1.0f) {
+    if (corr[r] != 1.0f) {
       float *o = O + r * J->dvp;
-      for (int64_t c = 0; c < J->dvp; c++) o[c] *= corr;
+      for (int64_t c = 0; c < J->dvp; c += 16) fz_v16_store(o + c, fz_v16_load(o + c) * corr[r]);
     }
   }
 }

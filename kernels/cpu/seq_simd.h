@@ -48,7 +48,23 @@ static inline fz_v16 fz_v16_select(fz_vi16 m, fz_v16 a, fz_v16 b) {
 // Lanewise max / min (NaN-unaware).
 static inline fz_v16 fz_v16_max(fz_v16 a, fz_v16 b) { return fz_v16_select(a > b, a, b); }
 static inline fz_v16 fz_v16_min(fz_v16 a, fz_v16 b) { return fz_v16_select(a < b, a, b); }
-// Sum / max of the 16 lanes.
+// Sum / max of the 16 lanes (pairwise tree: 4 shuffle steps).
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+static inline float fz_v16_hsum(fz_v16 v) {
+  v += __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  v += __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
+  v += __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+  v += __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+  return v[0];
+}
+static inline float fz_v16_hmax(fz_v16 v) {
+  v = fz_v16_max(v, __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  v = fz_v16_max(v, __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+  v = fz_v16_max(v, __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+  v = fz_v16_max(v, __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
+  return v[0];
+}
+#else
 static inline float fz_v16_hsum(fz_v16 v) {
   float s = 0;
   for (int i = 0; i < FZ_V16; i++) s += v[i];
@@ -59,6 +75,7 @@ static inline float fz_v16_hmax(fz_v16 v) {
   for (int i = 1; i < FZ_V16; i++) m = v[i] > m ? v[i] : m;
   return m;
 }
+#endif
 
 // 2^x per lane: x = n + f with n = rint(x), |f| <= 1/2, 2^f by the Cephes exp2f polynomial (relative error
 // about 2e-7), then scaled by 2^n (vscalefps on AVX-512, exponent bits elsewhere; the same values). Lanes below

@@ -173,6 +173,9 @@ void set_workers(int n);
 int workers();
 // Number of emulated devices reported by cudaGetDeviceCount (default: env FZ_SIMT_DEVICES, else 1).
 void set_device_count(int n);
+// Clears a sticky kernel error without freeing anything (tests that provoke kernel failures on purpose;
+// a real program must call cudaDeviceReset, which also frees all device memory, streams and events).
+void clear_sticky_error();
 // Detail of the last error raised by the emulation (kernel failure, invalid copy, ...), "" when none.
 const char *last_message();
 // Live device allocations (count and bytes), to check that code frees what it allocates.

@@ -19,11 +19,11 @@
 #define __constant__
 #define __managed__
 #define __forceinline__ inline __attribute__((always_inline))
-#define __noinline__ __attribute__((noinline))
+// __noinline__ is not defined: libstdc++ uses __attribute__((__noinline__)); kernels use __attribute__((noinline)).
 #define __shared__ thread_local
 #define __launch_bounds__(...)
 #define __align__(n) alignas(n)
-#define __restrict__ __restrict
+// __restrict__ is a g++ keyword already.
 
 static constexpr int warpSize = 32;
 

@@ -82,7 +82,6 @@ static inline float rsqrtf(float a) { return (float)(1.0 / sqrt((double)a)); }
 static inline double rsqrt(double a) { return 1.0 / sqrt(a); }
 static inline float rcbrtf(float a) { return (float)(1.0 / cbrt((double)a)); }
 static inline float __saturatef(float a) { return a != a ? 0.0f : (a < 0.0f ? 0.0f : (a > 1.0f ? 1.0f : a)); }
-static inline float exp10f(float a) { return (float)pow(10.0, (double)a); }
 static inline float sinpif(float a) { return (float)sin(M_PI * (double)a); }
 static inline float cospif(float a) { return (float)cos(M_PI * (double)a); }
 static inline void sincospif(float a, float *s, float *c) { *s = sinpif(a); *c = cospif(a); }
@@ -91,7 +90,10 @@ static inline float rhypotf(float a, float b) { return 1.0f / hypotf(a, b); }
 static inline float rnorm3df(float a, float b, float c) { return (float)(1.0 / sqrt((double)a * a + (double)b * b + (double)c * c)); }
 static inline float norm3df(float a, float b, float c) { return (float)sqrt((double)a * a + (double)b * b + (double)c * c); }
 
-// ---- fast-math intrinsics (computed accurately here; see the header comment) ----------------------------
+// ---- fast-math intrinsics (computed accurately here; see the header comment). glibc declares __expf,
+// __logf, __sinf, ... (and exp10f) itself as aliases of the accurate functions; elsewhere they are defined.
+#ifndef __GLIBC__
+static inline float exp10f(float a) { return (float)pow(10.0, (double)a); }
 static inline float __expf(float a) { return expf(a); }
 static inline float __exp10f(float a) { return exp10f(a); }
 static inline float __logf(float a) { return logf(a); }
@@ -103,6 +105,7 @@ static inline float __cosf(float a) { return cosf(a); }
 static inline float __tanf(float a) { return tanf(a); }
 static inline void __sincosf(float a, float *s, float *c) { *s = sinf(a); *c = cosf(a); }
 static inline float __tanhf(float a) { return tanhf(a); }
+#endif
 
 // ---- conversions with explicit rounding ---------------------------------------------------------------------
 static inline int __float2int_rn(float a) { return (int)nearbyintf(a); }

@@ -1,0 +1,59 @@
+// fz_cuda.h — what every kernels/cuda/*.cu source includes. The same source compiles two ways:
+//   nvcc (FZ_HAVE_CUDA or `make cuda-check`): the real CUDA headers; FZ_LAUNCH is <<<...>>>;
+//   g++ -x c++ -DFZ_CUDA_EMULATED -Ikernels/cuda/simt: the SIMT emulation (kernels/cuda/simt), which runs
+//   every CUDA thread as a fiber on the CPU (tests; docs/CUDA.md).
+// Kernels therefore use only: FZ_LAUNCH for launches, FZ_DYNAMIC_SHARED for extern shared memory, and
+// FZ_SIMT_YIELD() where a race-exposing preemption point helps; everything else is plain CUDA C++.
+#ifndef FZ_CUDA_H
+#define FZ_CUDA_H
+#include <cuda_runtime.h>
+#include <stdint.h>
+extern "C" {
+#include "../../runtime/backend.h"
+#include "../../runtime/rng.h"
+}
+
+#ifdef FZ_CUDA_EMULATED
+// FZ_LAUNCH(kernel, grid, block, smem, stream)(args...): kernel<<<grid, block, smem, stream>>>(args...).
+// A template kernel goes in parentheses: FZ_LAUNCH((k_gemm<64, 64>), grid, block, 0, s)(...).
+#define FZ_LAUNCH(kernel, grid, block, smem, stream) \
+  ::fz_simt::make_launcher(kernel, #kernel, (grid), (block), (smem), (stream))
+// Declares `T *name` pointing at the block's dynamic shared memory (extern __shared__ under nvcc).
+#define FZ_DYNAMIC_SHARED(T, name) T *name = static_cast<T *>(::fz_simt::dynamic_shared())
+#else
+#define FZ_LAUNCH(kernel, grid, block, smem, stream) kernel<<<(grid), (block), (smem), (stream)>>>
+#define FZ_DYNAMIC_SHARED(T, name)                              \
+  extern __shared__ __align__(16) unsigned char fz_dyn_smem_[]; \
+  T *name = reinterpret_cast<T *>(fz_dyn_smem_)
+#define FZ_SIMT_YIELD() ((void)0)
+#endif
+
+// Marks a kernel whose ptxas report must show no register spills (checked by kernels/cuda/ptxas_check.sh).
+#define FZ_HOT
+
+// Backend-private state of one CUDA device (fz_backend.ctx).
+typedef struct fz_cuda_ctx {
+  int device;
+  cudaStream_t stream;  // every op of this backend runs on it, in order
+  int *flag;            // one device int for kernels to report a data error (e.g. an index out of range)
+  char name[16];        // "cuda:N"
+} fz_cuda_ctx;
+
+// The context of a CUDA backend table.
+static inline fz_cuda_ctx *fz_cuda_ctx_of(const fz_backend *be) { return (fz_cuda_ctx *)be->ctx; }
+// Fills err for CUDA error e during `what` on backend be; returns the fz_code (ENOMEM, EUNSUP or EINTERNAL).
+int fz_cuda_fail(const fz_backend *be, cudaError_t e, const char *what, fz_err *err);
+// Checks the launch just issued (cudaGetLastError); 0 or the fz_code with err filled.
+int fz_cuda_check_launch(const fz_backend *be, const char *what, fz_err *err);
+// Grid size for n items with `threads` per block, at most `cap` blocks (kernels grid-stride beyond that).
+static inline unsigned fz_cuda_blocks(int64_t n, int threads, unsigned cap) {
+  int64_t b = (n + threads - 1) / threads;
+  if (b < 1) b = 1;
+  return b > (int64_t)cap ? cap : (unsigned)b;
+}
+
+// Fill the op entries of a CUDA backend table (one function per .cu family).
+void fz_cuda_fill_core(fz_backend *t);        // random.cu + elementwise.cu: lincomb, randn, randn_image
+void fz_cuda_fill_nn(fz_backend *t);          // the nn family (elementwise, norms, softmax, GEMM, conv)
+void fz_cuda_fill_seq(fz_backend *t);         // the seq family ops implemented so far (layout)
+#endif
