@@ -4,7 +4,7 @@
 // backend with --threads threads, and print the median. With --torch CMD the same is asked of PyTorch in the same
 // run, model by model: `CMD ARCH RUNS THREADS` must print a line "median SECONDS" (the command is the user's: fusor
 // ships no script that runs the official code; docs/MODELS.md gives the one used for the published table).
-// usage: bench_models [--runs N] [--threads T] [--models a,b] [--torch CMD]      (from the repository root)
+// usage: bench_models [--runs N] [--threads T] [--models a,b] [--torch CMD] [--torch-runs N]   (from the repository root)
 #include "fusor.h"
 #include "safetensors.h"
 #include "../models/model.h"
@@ -84,18 +84,20 @@ static double time_torch(const char *cmd, const char *arch, int runs, int thread
 }
 
 int main(int argc, char **argv) {
-  int runs = 5, threads = 2;
+  int runs = 5, threads = 2, truns = 0;
   const char *torch = NULL, *only = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--torch") && i + 1 < argc) torch = argv[++i];
     else if (!strcmp(argv[i], "--models") && i + 1 < argc) only = argv[++i];
+    else if (!strcmp(argv[i], "--torch-runs") && i + 1 < argc) truns = atoi(argv[++i]);
     else {
-      fprintf(stderr, "usage: bench_models [--runs N] [--threads T] [--models a,b] [--torch CMD]\n");
+      fprintf(stderr, "usage: bench_models [--runs N] [--threads T] [--models a,b] [--torch CMD] [--torch-runs N]\n");
       return 2;
     }
   }
+  if (truns <= 0) truns = runs;
   if (runs < 1 || threads < 1) { fprintf(stderr, "bench_models: --runs and --threads must be >= 1\n"); return 2; }
   const char *root = getenv("FUSOR_SHARED");
   if (!root) root = "../shared";
@@ -105,7 +107,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_models: %s (run from the repository root)\n", err.msg);
     return 1;
   }
-  printf("seconds per 256x256 WorldView-2 scene (1 x 8 x 256 x 256), median of %d runs, %d CPU threads\n", runs, threads);
+  printf("seconds per 256x256 WorldView-2 scene (1 x 8 x 256 x 256), median of %d runs (%d for PyTorch), %d CPU threads\n",
+         runs, torch ? truns : 0, threads);
   printf("%-12s %12s %12s %8s\n", "model", "fusor", torch ? "pytorch" : "", torch ? "ratio" : "");
   int fails = 0;
   for (size_t i = 0; i < sizeof k_models / sizeof k_models[0]; i++) {
@@ -116,7 +119,7 @@ int main(int argc, char **argv) {
     if (!f) { printf("%-12s skipped: %s is absent\n", k_models[i].arch, path); continue; }
     fclose(f);
     double a = time_fusor(path, &g, runs, threads);
-    double b = torch ? time_torch(torch, k_models[i].arch, runs, threads) : -1;
+    double b = torch ? time_torch(torch, k_models[i].arch, truns, threads) : -1;
     if (a < 0) fails++;
     if (torch && b > 0) printf("%-12s %12.4f %12.4f %7.1fx\n", k_models[i].arch, a, b, b / a);
     else if (torch) printf("%-12s %12.4f %12s\n", k_models[i].arch, a, "n/a");

@@ -186,6 +186,8 @@ static int run_convt(const fz_backend *be, uint64_t seed, fz_op_result *res, fz_
 
 // 2×2 stride 2 (the Up blocks), bias.
 CONVT_CASE(convt_2x2_s2, {2, 6, 5, 7, 4, 2, 2, 1, {.stride_h = 2, .stride_w = 2}})
+// 2×2 stride 2 with output_padding 1 (last row/column get only the bias), GELU, batch 2.
+CONVT_CASE(convt_2x2_s2_outpad, {2, 3, 4, 5, 4, 2, 2, 1, {.stride_h = 2, .stride_w = 2, .out_pad_h = 1, .out_pad_w = 1, .act = FZ_ACT_GELU}})
 // 3×3 stride 2 pad 1 output_padding 1, 2 groups, LeakyReLU.
 CONVT_CASE(convt_3x3_s2_op1_g2, {1, 4, 4, 5, 6, 3, 3, 1, {.stride_h = 2, .stride_w = 2, .pad_h = 1, .pad_w = 1, .out_pad_h = 1, .out_pad_w = 1, .groups = 2, .act = FZ_ACT_LEAKY_RELU, .act_p0 = 0.2f}})
 // 4×3 kernel, strides (3,2), dilation 2, padding (2,1), output_padding (1,0).
@@ -248,3 +250,6 @@ CONV1_CASE(conv1d_grouped_1x1, {2, 8, 19, 12, 1, 0, {.groups = 4}})
 CONV1_CASE(conv1d_s2_d2_reflect, {1, 3, 17, 5, 3, 1, {.stride = 2, .dil = 2, .pad_left = 2, .pad_right = 1, .pad_mode = FZ_PAD_REFLECT}})
 // circular padding (1, 1), k = 3, batch 2.
 CONV1_CASE(conv1d_circular_k3, {2, 2, 5, 3, 3, 1, {.pad_left = 1, .pad_right = 1, .pad_mode = FZ_PAD_CIRCULAR}})
+// long sequences: output rows longer than one 2048-column segment, stride 1 and stride 2.
+CONV1_CASE(conv1d_causal_dw_long, {1, 3, 4500, 3, 4, 1, {.pad_left = 3, .groups = 3, .act = FZ_ACT_SILU}})
+CONV1_CASE(conv1d_dw_long_s2, {1, 2, 4203, 4, 5, 0, {.stride = 2, .pad_left = 2, .pad_right = 2, .groups = 2, .pad_mode = FZ_PAD_REPLICATE}})

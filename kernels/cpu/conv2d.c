@@ -173,6 +173,9 @@ static void dw_row_s1(float *orow, const float *prow, int64_t pw, const float *w
   }
 }
 
+// Output columns per segment of the depthwise path (its activation pass then runs on L1-resident data).
+#define DW_SEG 2048
+
 // Direct conv for one input channel per group: items (image, group, band of output rows).
 static void conv_depthwise(const geom *g, int nt, float *o, const float *x, const float *w, const float *bias,
                            const fz_conv2d_params *q, float *scratch, size_t per_thread) {
@@ -196,23 +199,27 @@ static void conv_depthwise(const geom *g, int nt, float *o, const float *x, cons
         const float *wk = w + co * g->kh * g->kw;
         float bv = bias ? bias[co] : 0.0f;
         for (int64_t oy = oy0; oy < oy1; oy++) {
-          float *orow = o + ((ni * g->co + co) * ho + oy) * wo;
-          const float *prow0 = pad + (oy - oy0) * g->sh * pw;
-          if (g->sw == 1) {
-            dw_row_s1(orow, prow0, pw, wk, g->kh, g->kw, g->dh, g->dw, wo, bv);
-          } else {
-            int64_t s = g->sw;
+          float *orow0 = o + ((ni * g->co + co) * ho + oy) * wo;
+          for (int64_t x0 = 0; x0 < wo; x0 += DW_SEG) {  // segments: the activation pass stays in L1
+            int64_t len = wo - x0 < DW_SEG ? wo - x0 : DW_SEG;
+            float *orow = orow0 + x0;
+            const float *prow0 = pad + (oy - oy0) * g->sh * pw + x0 * g->sw;
+            if (g->sw == 1) {
+              dw_row_s1(orow, prow0, pw, wk, g->kh, g->kw, g->dh, g->dw, len, bv);
+            } else {
+              int64_t s = g->sw;
 #pragma omp simd
-            for (int64_t ox = 0; ox < wo; ox++) orow[ox] = bv;
-            for (int64_t ky = 0; ky < g->kh; ky++)
-              for (int64_t kx = 0; kx < g->kw; kx++) {
-                float wv = wk[ky * g->kw + kx];
-                const float *pp = prow0 + ky * g->dh * pw + kx * g->dw;
+              for (int64_t ox = 0; ox < len; ox++) orow[ox] = bv;
+              for (int64_t ky = 0; ky < g->kh; ky++)
+                for (int64_t kx = 0; kx < g->kw; kx++) {
+                  float wv = wk[ky * g->kw + kx];
+                  const float *pp = prow0 + ky * g->dh * pw + kx * g->dw;
 #pragma omp simd
-                for (int64_t ox = 0; ox < wo; ox++) orow[ox] += wv * pp[ox * s];
-              }
+                  for (int64_t ox = 0; ox < len; ox++) orow[ox] += wv * pp[ox * s];
+                }
+            }
+            if (q->act != FZ_ACT_NONE) fz_cpu_act_row(orow, orow, len, q->act, q->act_p0, q->act_p1);
           }
-          if (q->act != FZ_ACT_NONE) fz_cpu_act_row(orow, orow, wo, q->act, q->act_p0, q->act_p1);
         }
       }
     }

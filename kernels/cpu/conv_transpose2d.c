@@ -35,6 +35,13 @@ static tgeom make_tgeom(const int64_t *xs, const int64_t *ws, const fz_conv2d_pa
   return g;
 }
 
+// 1 when every output pixel receives exactly one kernel tap: stride = kernel size, no dilation, no
+// padding, and the output exactly H·stride × W·stride (the 2×2 stride-2 Up blocks).
+static int is_tiling(const tgeom *g) {
+  return g->sh == g->kh && g->sw == g->kw && g->dh == 1 && g->dw == 1 && g->pt == 0 && g->pl == 0 &&
+         g->ho == g->h * g->sh && g->wo == g->w * g->sw;
+}
+
 size_t fz_cpu_conv_transpose2d_workspace(const fz_backend *be, const int64_t *x_shape, const int64_t *w_shape, const void *p) {
   int nt = fz_cpu_threads(be);
   tgeom g = make_tgeom(x_shape, w_shape, p, nt);
@@ -43,7 +50,10 @@ size_t fz_cpu_conv_transpose2d_workspace(const fz_backend *be, const int64_t *x_
 }
 
 // Scatter-adds the block cols[(co-c0)·kk + ky·kw + kx, j] (input pixels p0..p0+tw) into out planes o (co planes).
-static void col2im_block(float *o, const float *cols, const tgeom *g, int64_t c0, int64_t c1, int64_t p0, int64_t tw) {
+// With tiles (non-overlapping kernels that cover the output exactly, see is_tiling) it assigns bias + value
+// instead, so the output needs no initialisation pass.
+static void col2im_block(float *o, const float *cols, const tgeom *g, int64_t c0, int64_t c1, int64_t p0, int64_t tw,
+                         const float *bias, int tiles) {
   for (int64_t co = c0; co < c1; co++)
     for (int64_t ky = 0; ky < g->kh; ky++)
       for (int64_t kx = 0; kx < g->kw; kx++) {
@@ -62,7 +72,10 @@ static void col2im_block(float *o, const float *cols, const tgeom *g, int64_t c0
             const float *r = row + (p - p0);    // r[ix - ix0] is the column value of input pixel (iy, ix)
             int64_t a = ix0 > ix_lo ? ix0 : ix_lo, b = ix1 < ix_hi ? ix1 : ix_hi;
             int64_t s = g->sw;
-            if (s == 1) {
+            if (tiles) {
+              float bv = bias ? bias[co] : 0.0f;
+              for (int64_t ix = a; ix < b; ix++) orow[ix * s + off] = bv + r[ix - ix0];
+            } else if (s == 1) {
 #pragma omp simd
               for (int64_t ix = a; ix < b; ix++) orow[ix + off] += r[ix - ix0];
             } else {
@@ -92,6 +105,7 @@ int fz_cpu_conv_transpose2d(const fz_backend *be, fz_tensor *out, const fz_tenso
   float *od = out->data;
   int64_t P = g.h * g.w, per_img = g.ho * g.wo, items = g.n * g.g * g.nchunks;
   int64_t ntiles = g.tile ? (P + g.tile - 1) / g.tile : 0;
+  int tiles = is_tiling(&g);
 #pragma omp parallel num_threads(nt) if (items > 1 && g.n * g.ci * P * g.cog * g.kk > 100000)
   {
 #ifdef _OPENMP
@@ -104,7 +118,7 @@ int fz_cpu_conv_transpose2d(const fz_backend *be, fz_tensor *out, const fz_tenso
       int64_t ng = it / g.nchunks, ni = ng / g.g, gi = ng % g.g, c0 = (it % g.nchunks) * g.chunk;
       int64_t c1 = c0 + g.chunk < g.cog ? c0 + g.chunk : g.cog;
       float *o = od + (ni * g.co + gi * g.cog) * per_img;  // this group's output planes
-      for (int64_t co = c0; co < c1; co++) {
+      for (int64_t co = c0; co < c1 && !tiles; co++) {
         float bv = bd ? bd[gi * g.cog + co] : 0.0f;
         float *pl = o + co * per_img;
         for (int64_t j = 0; j < per_img; j++) pl[j] = bv;
@@ -114,7 +128,7 @@ int fz_cpu_conv_transpose2d(const fz_backend *be, fz_tensor *out, const fz_tenso
       for (int64_t t = 0; t < ntiles; t++) {
         int64_t p0 = t * g.tile, tw = P - p0 < g.tile ? P - p0 : g.tile;
         fz_cpu_sgemm(1, 0, (c1 - c0) * g.kk, tw, g.cig, 1.0f, wg, g.cog * g.kk, xg + p0, P, 0.0f, cols, tw);
-        col2im_block(o, cols, &g, c0, c1, p0, tw);
+        col2im_block(o, cols, &g, c0, c1, p0, tw, bd ? bd + gi * g.cog : NULL, tiles);
       }
       if (q->act != FZ_ACT_NONE)
         for (int64_t co = c0; co < c1; co++) fz_cpu_act_row(o + co * per_img, o + co * per_img, per_img, q->act, q->act_p0, q->act_p1);

@@ -96,11 +96,17 @@ int fz_cpu_layer_norm_channels(const fz_backend *be, fz_tensor *out, const fz_te
 // Elements per chunk when a GroupNorm group is split over threads.
 #define GN_CHUNK 65536
 
-// Writes one channel row: out = x·scale + shift, then act.
+// Writes one channel row: out = x·scale + shift, then act, in chunks of 4096 that stay in L1 for the
+// activation pass.
 static void affine_act_row(float *o, const float *x, int64_t n, float scale, float shift, int act, float p0) {
+  for (int64_t i0 = 0; i0 < n; i0 += 4096) {
+    int64_t len = n - i0 < 4096 ? n - i0 : 4096;
+    float *oc = o + i0;
+    const float *xc = x + i0;
 #pragma omp simd
-  for (int64_t i = 0; i < n; i++) o[i] = x[i] * scale + shift;
-  if (act != FZ_ACT_NONE) fz_cpu_act_row(o, o, n, act, p0, 0.0f);
+    for (int64_t i = 0; i < len; i++) oc[i] = xc[i] * scale + shift;
+    if (act != FZ_ACT_NONE) fz_cpu_act_row(oc, oc, len, act, p0, 0.0f);
+  }
 }
 
 int fz_cpu_group_norm(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int groups, const fz_tensor *gamma,

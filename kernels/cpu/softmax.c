@@ -6,8 +6,9 @@
 // Columns of the inner > 1 case processed together (their running max/sum live on the stack).
 #define SM_COLS 256
 
-// Softmax of one contiguous row x[0..len) into d (d may equal x).
-static void softmax_row(float *d, const float *x, int64_t len) {
+// Softmax of one contiguous row x[0..len) into d (d may equal x). While the exp pass (compute-bound)
+// runs, the next row (next, NULL for none) is prefetched, so the max pass of the next row hits cache.
+static void softmax_row(float *d, const float *x, int64_t len, const float *next) {
   float m = -INFINITY;
   int nan = 0;
 #pragma omp simd reduction(max : m) reduction(| : nan)
@@ -17,11 +18,16 @@ static void softmax_row(float *d, const float *x, int64_t len) {
   }
   if (nan) m = NAN;  // torch: a NaN anywhere in the row makes the whole row NaN
   float s = 0.0f;
+  for (int64_t i0 = 0; i0 < len; i0 += 256) {
+    int64_t i1 = i0 + 256 < len ? i0 + 256 : len;
+    if (next)
+      for (int64_t i = i0; i < i1; i += 16) __builtin_prefetch(next + i);
 #pragma omp simd reduction(+ : s)
-  for (int64_t i = 0; i < len; i++) {
-    float e = fz_vexp(x[i] - m);
-    d[i] = e;
-    s += e;
+    for (int64_t i = i0; i < i1; i++) {
+      float e = fz_vexp(x[i] - m);
+      d[i] = e;
+      s += e;
+    }
   }
   float inv = 1.0f / s;
 #pragma omp simd
@@ -38,7 +44,7 @@ int fz_cpu_softmax(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int
   int64_t total = outer * len * inner;
   if (inner == 1) {
 #pragma omp parallel for schedule(static) num_threads(nt) if (total > FZ_NN_PAR_MIN)
-    for (int64_t r = 0; r < outer; r++) softmax_row(o + r * len, xs + r * len, len);
+    for (int64_t r = 0; r < outer; r++) softmax_row(o + r * len, xs + r * len, len, r + 1 < outer ? xs + (r + 1) * len : NULL);
     return FZ_OK;
   }
   int64_t per = (inner + SM_COLS - 1) / SM_COLS, items = outer * per;

@@ -8,6 +8,7 @@
 #define FZ_CUDA_H
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include <string.h>
 extern "C" {
 #include "../../runtime/backend.h"
 #include "../../runtime/rng.h"
@@ -16,16 +17,32 @@ extern "C" {
 #ifdef FZ_CUDA_EMULATED
 // FZ_LAUNCH(kernel, grid, block, smem, stream)(args...): kernel<<<grid, block, smem, stream>>>(args...).
 // A template kernel goes in parentheses: FZ_LAUNCH((k_gemm<64, 64>), grid, block, 0, s)(...).
-#define FZ_LAUNCH(kernel, grid, block, smem, stream) \
+#define FZ_LAUNCH(...) FZ_LAUNCH_IMPL(__VA_ARGS__)  // (arguments are macro-expanded first)
+#define FZ_LAUNCH_IMPL(kernel, grid, block, smem, stream) \
   ::fz_simt::make_launcher(kernel, #kernel, (grid), (block), (smem), (stream))
 // Declares `T *name` pointing at the block's dynamic shared memory (extern __shared__ under nvcc).
 #define FZ_DYNAMIC_SHARED(T, name) T *name = static_cast<T *>(::fz_simt::dynamic_shared())
 #else
-#define FZ_LAUNCH(kernel, grid, block, smem, stream) kernel<<<(grid), (block), (smem), (stream)>>>
+#define FZ_LAUNCH(...) FZ_LAUNCH_IMPL(__VA_ARGS__)
+#define FZ_LAUNCH_IMPL(kernel, grid, block, smem, stream) kernel<<<(grid), (block), (smem), (stream)>>>
 #define FZ_DYNAMIC_SHARED(T, name)                              \
   extern __shared__ __align__(16) unsigned char fz_dyn_smem_[]; \
   T *name = reinterpret_cast<T *>(fz_dyn_smem_)
 #define FZ_SIMT_YIELD() ((void)0)
+#endif
+
+// Full unrolling of a loop with a compile-time trip count (register-resident accumulator tiles).
+#ifdef __CUDACC__
+#define FZ_UNROLL _Pragma("unroll")
+#else
+#define FZ_UNROLL
+#endif
+
+// A device function kept out of line (epilogues call heavy code once instead of inlining it per element).
+#ifdef __CUDACC__
+#define FZ_NOINLINE __noinline__
+#else
+#define FZ_NOINLINE __attribute__((noinline))
 #endif
 
 // Marks a kernel whose ptxas report must show no register spills (checked by kernels/cuda/ptxas_check.sh).
@@ -36,6 +53,8 @@ typedef struct fz_cuda_ctx {
   int device;
   cudaStream_t stream;  // every op of this backend runs on it, in order
   int *flag;            // one device int for kernels to report a data error (e.g. an index out of range)
+  void *scratch;        // device scratch reused by successive ops (stream order keeps uses apart)
+  size_t scratch_bytes;
   char name[16];        // "cuda:N"
 } fz_cuda_ctx;
 
@@ -45,6 +64,9 @@ static inline fz_cuda_ctx *fz_cuda_ctx_of(const fz_backend *be) { return (fz_cud
 int fz_cuda_fail(const fz_backend *be, cudaError_t e, const char *what, fz_err *err);
 // Checks the launch just issued (cudaGetLastError); 0 or the fz_code with err filled.
 int fz_cuda_check_launch(const fz_backend *be, const char *what, fz_err *err);
+// Device scratch of at least nbytes for the op being issued on be (grown on demand, never shrunk; a backend
+// table serves one host thread at a time, like the stream it issues to). NULL with err on failure.
+void *fz_cuda_scratch(const fz_backend *be, size_t nbytes, fz_err *err);
 // Grid size for n items with `threads` per block, at most `cap` blocks (kernels grid-stride beyond that).
 static inline unsigned fz_cuda_blocks(int64_t n, int threads, unsigned cap) {
   int64_t b = (n + threads - 1) / threads;

@@ -1,0 +1,210 @@
+// conv.cu — convolutions on the GPU (PyTorch semantics, NCHW f32):
+//  * conv2d, general: implicit GEMM per (image, group) — out[co, pixel] = Σ_k w[co, k]·im2col(x)[k, pixel]
+//    with the im2col column gathered on the fly while loading the B tile (any stride, dilation, asymmetric
+//    padding and padding mode), 64×64 tiles, k-step 16, bias + activation fused in the epilogue;
+//  * conv2d with one input channel per group (depthwise, any channel multiplier): a direct kernel, one
+//    output element per thread;
+//  * conv_transpose2d: a direct gather kernel, one output element per thread (each output sums the input
+//    pixels that map onto it: iy·stride + ky·dil - pad = oy);
+//  * conv1d: conv2d of height 1 (as the CPU backend).
+// None needs a workspace. Roofline of the implicit GEMM: 2·Co·K·P FLOPs for (Co·K + Ci·H·W + Co·P)·4
+// bytes (K = Ci/g·kh·kw, P = Ho·Wo): compute bound for the 3×3 convolutions of the nets; cuDNN and a
+// tensor-core path are planned (docs/CUDA.md).
+#include "cuda_ops.h"
+#include "device_util.cuh"
+#include <limits.h>
+
+#define CV_BM 64
+#define CV_BN 64
+#define CV_BK 16
+#define CV_THREADS 256
+
+// Shape and parameters of one conv2d (all sizes after the wrapper's normalisation).
+struct conv_geom {
+  const float *x, *w, *bias;
+  float *out;
+  int64_t n, ci, h, wd, co, g, cig, cog, kh, kw, ho, wo, K, P;
+  int sh, sw, pt, pl, dh, dw, mode, act;
+  float p0, p1;
+};
+
+FZ_HOT __global__ void __launch_bounds__(CV_THREADS) k_conv2d_igemm(conv_geom g) {
+  __shared__ float As[CV_BK][CV_BM + 4];
+  __shared__ float Bs[CV_BK][CV_BN + 4];
+  const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
+  const int64_t i0 = (int64_t)blockIdx.y * CV_BM, j0 = (int64_t)blockIdx.x * CV_BN, khw = g.kh * g.kw;
+  for (int64_t z = blockIdx.z; z < g.n * g.g; z += gridDim.z) {
+    const int64_t ni = z / g.g, gi = z % g.g;
+    const float *W = g.w + gi * g.cog * g.K;                 // [cog, K] rows of this group
+    const float *X = g.x + (ni * g.ci + gi * g.cig) * g.h * g.wd;  // this group's input planes
+    float acc[4][4];
+    FZ_UNROLL for (int r = 0; r < 4; r++)
+      FZ_UNROLL for (int c = 0; c < 4; c++) acc[r][c] = 0.0f;
+    for (int64_t p0 = 0; p0 < g.K; p0 += CV_BK) {
+      for (int e = tid; e < CV_BM * CV_BK; e += CV_THREADS) {  // weights: contiguous along k
+        int ii = e / CV_BK, pp = e % CV_BK;
+        int64_t gi2 = i0 + ii, gp = p0 + pp;
+        As[pp][ii] = (gi2 < g.cog && gp < g.K) ? W[gi2 * g.K + gp] : 0.0f;
+      }
+      for (int e = tid; e < CV_BK * CV_BN; e += CV_THREADS) {  // im2col: contiguous along output pixels
+        int pp = e / CV_BN, jj = e % CV_BN;
+        int64_t gp = p0 + pp, gj = j0 + jj;
+        float v = 0.0f;
+        if (gp < g.K && gj < g.P) {
+          int64_t c = gp / khw, kk = gp % khw, ky = kk / g.kw, kx = kk % g.kw, oy = gj / g.wo, ox = gj % g.wo;
+          int64_t iy = fz_dev_pad_index(oy * g.sh - g.pt + ky * g.dh, g.h, g.mode);
+          int64_t ix = fz_dev_pad_index(ox * g.sw - g.pl + kx * g.dw, g.wd, g.mode);
+          if (iy >= 0 && ix >= 0) v = X[(c * g.h + iy) * g.wd + ix];
+        }
+        Bs[pp][jj] = v;
+      }
+      __syncthreads();
+      FZ_UNROLL for (int pp = 0; pp < CV_BK; pp++) {
+        float av[4], bv[4];
+        FZ_UNROLL for (int r = 0; r < 4; r++) av[r] = As[pp][ty + 16 * r];
+        FZ_UNROLL for (int c = 0; c < 4; c++) bv[c] = Bs[pp][tx + 16 * c];
+        FZ_UNROLL for (int r = 0; r < 4; r++)
+          FZ_UNROLL for (int c = 0; c < 4; c++) acc[r][c] += av[r] * bv[c];
+      }
+      __syncthreads();
+    }
+    FZ_UNROLL for (int r = 0; r < 4; r++) {
+      int64_t oc = i0 + ty + 16 * r;
+      if (oc >= g.cog) continue;
+      int64_t co = gi * g.cog + oc;
+      float b = g.bias ? g.bias[co] : 0.0f;
+      float *orow = g.out + (ni * g.co + co) * g.P;
+      FZ_UNROLL for (int c = 0; c < 4; c++) {
+        int64_t gj = j0 + tx + 16 * c;
+        if (gj < g.P) orow[gj] = g.act == FZ_ACT_NONE ? acc[r][c] + b : fz_dev_act_call(acc[r][c] + b, g.act, g.p0, g.p1);
+      }
+    }
+  }
+}
+
+// One input channel per group: out[n, co, oy, ox] = act(bias + Σ w[co, 0, ky, kx]·x[n, co / cog, iy, ix]).
+FZ_HOT __global__ void k_conv2d_depthwise(conv_geom g) {
+  int64_t total = g.n * g.co * g.P, step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
+    int64_t pix = t % g.P, nco = t / g.P, co = nco % g.co, ni = nco / g.co, oy = pix / g.wo, ox = pix % g.wo;
+    const float *X = g.x + (ni * g.ci + co / g.cog) * g.h * g.wd, *W = g.w + co * g.kh * g.kw;
+    float acc = g.bias ? g.bias[co] : 0.0f;
+    for (int64_t ky = 0; ky < g.kh; ky++) {
+      int64_t iy = fz_dev_pad_index(oy * g.sh - g.pt + ky * g.dh, g.h, g.mode);
+      if (iy < 0) continue;
+      for (int64_t kx = 0; kx < g.kw; kx++) {
+        int64_t ix = fz_dev_pad_index(ox * g.sw - g.pl + kx * g.dw, g.wd, g.mode);
+        if (ix >= 0) acc += W[ky * g.kw + kx] * X[iy * g.wd + ix];
+      }
+    }
+    g.out[t] = fz_dev_act(acc, g.act, g.p0, g.p1);
+  }
+}
+
+// Transposed conv: out[n, co, oy, ox] = act(bias[co] + Σ_{ci in group, ky, kx} x[n, ci, iy, ix]·w[ci, co_g, ky, kx])
+// over iy = (oy + pt - ky·dh) / sh (exact division, in range), likewise ix. g.ci / g.cig / g.cog as conv2d,
+// w [Ci, Co/g, kh, kw].
+__global__ void k_conv_transpose2d(conv_geom g) {
+  int64_t total = g.n * g.co * g.P, step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
+    int64_t pix = t % g.P, nco = t / g.P, co = nco % g.co, ni = nco / g.co, oy = pix / g.wo, ox = pix % g.wo;
+    int64_t gi = co / g.cog, cg = co % g.cog;
+    float acc = g.bias ? g.bias[co] : 0.0f;
+    for (int64_t ky = 0; ky < g.kh; ky++) {
+      int64_t ty = oy + g.pt - ky * g.dh;
+      if (ty < 0 || ty % g.sh) continue;
+      int64_t iy = ty / g.sh;
+      if (iy >= g.h) continue;
+      for (int64_t kx = 0; kx < g.kw; kx++) {
+        int64_t tx = ox + g.pl - kx * g.dw;
+        if (tx < 0 || tx % g.sw) continue;
+        int64_t ix = tx / g.sw;
+        if (ix >= g.wd) continue;
+        for (int64_t c = 0; c < g.cig; c++) {
+          int64_t ci = gi * g.cig + c;
+          acc += g.x[((ni * g.ci + ci) * g.h + iy) * g.wd + ix] * g.w[((ci * g.cog + cg) * g.kh + ky) * g.kw + kx];
+        }
+      }
+    }
+    g.out[t] = fz_dev_act(acc, g.act, g.p0, g.p1);
+  }
+}
+
+// conv_geom of a conv2d x [N,Ci,H,W] * w [Co,Ci/g,kh,kw] (or, transposed, w [Ci,Co/g,kh,kw]) with q.
+static conv_geom make_geom(const fz_tensor *out, const fz_tensor *x, const fz_tensor *w, const fz_tensor *bias,
+                           const fz_conv2d_params *q, int transposed) {
+  conv_geom g;
+  memset(&g, 0, sizeof g);
+  g.x = (const float *)x->data;
+  g.w = (const float *)w->data;
+  g.bias = bias ? (const float *)bias->data : NULL;
+  g.out = (float *)out->data;
+  g.n = x->shape[0]; g.ci = x->shape[1]; g.h = x->shape[2]; g.wd = x->shape[3];
+  g.g = q->groups; g.cig = g.ci / g.g;
+  g.co = out->shape[1]; g.cog = g.co / g.g;
+  g.kh = w->shape[2]; g.kw = w->shape[3];
+  g.ho = out->shape[2]; g.wo = out->shape[3];
+  g.K = g.cig * g.kh * g.kw;  // (GEMM depth of the forward conv; unused by the transposed kernel)
+  g.P = g.ho * g.wo;
+  g.sh = q->stride_h; g.sw = q->stride_w; g.pt = q->pad_h; g.pl = q->pad_w; g.dh = q->dil_h; g.dw = q->dil_w;
+  g.mode = q->pad_mode;
+  g.act = q->act; g.p0 = q->act_p0; g.p1 = q->act_p1;
+  return g;
+}
+
+// Issues the conv2d kernel that suits g.
+static int launch_conv2d(const fz_backend *be, const conv_geom &g, fz_err *err) {
+  cudaStream_t s = fz_cuda_ctx_of(be)->stream;
+  if (g.n == 0 || g.co == 0 || g.P == 0) return FZ_OK;
+  if (g.cig == 1) {
+    FZ_LAUNCH(k_conv2d_depthwise, fz_cuda_blocks(g.n * g.co * g.P, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, s)(g);
+    return fz_cuda_check_launch(be, "conv2d depthwise kernel", err);
+  }
+  int64_t gx = (g.P + CV_BN - 1) / CV_BN, gy = (g.cog + CV_BM - 1) / CV_BM, gz = g.n * g.g;
+  if (gx > INT_MAX || gy > 65535)
+    return fz_fail(err, FZ_EUNSUP, "%s: conv2d with %lld output pixels and %lld channels per group exceeds the grid limits",
+                   be->name, (long long)g.P, (long long)g.cog);
+  dim3 grid((unsigned)gx, (unsigned)gy, (unsigned)(gz < 65535 ? gz : 65535));
+  FZ_LAUNCH(k_conv2d_igemm, grid, CV_THREADS, 0, s)(g);
+  return fz_cuda_check_launch(be, "conv2d implicit-GEMM kernel", err);
+}
+
+int fz_cuda_conv2d(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w, const fz_tensor *bias,
+                   const void *p, fz_err *err) {
+  const fz_conv2d_params *q = (const fz_conv2d_params *)p;
+  return launch_conv2d(be, make_geom(out, x, w, bias, q, 0), err);
+}
+
+size_t fz_cuda_conv2d_workspace(const fz_backend *be, const int64_t *x_shape, const int64_t *w_shape, const void *p) { return 0; }
+
+int fz_cuda_conv_transpose2d(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w,
+                             const fz_tensor *bias, const void *p, fz_err *err) {
+  conv_geom g = make_geom(out, x, w, bias, (const fz_conv2d_params *)p, 1);
+  if (g.n == 0 || g.co == 0 || g.P == 0) return FZ_OK;
+  FZ_LAUNCH(k_conv_transpose2d, fz_cuda_blocks(g.n * g.co * g.P, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0,
+            fz_cuda_ctx_of(be)->stream)(g);
+  return fz_cuda_check_launch(be, "conv_transpose2d kernel", err);
+}
+
+size_t fz_cuda_conv_transpose2d_workspace(const fz_backend *be, const int64_t *x_shape, const int64_t *w_shape, const void *p) {
+  return 0;
+}
+
+int fz_cuda_conv1d(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w, const fz_tensor *bias,
+                   const void *p, fz_err *err) {
+  const fz_conv1d_params *q = (const fz_conv1d_params *)p;
+  fz_tensor x4 = *x, w4 = *w, o4 = *out;  // views [N, C, 1, L] (no data copied)
+  x4.ndim = w4.ndim = o4.ndim = 4;
+  x4.shape[3] = x->shape[2]; x4.shape[2] = 1;
+  w4.shape[3] = w->shape[2]; w4.shape[2] = 1;
+  o4.shape[3] = out->shape[2]; o4.shape[2] = 1;
+  fz_conv2d_params c;
+  memset(&c, 0, sizeof c);
+  c.stride_h = 1; c.stride_w = q->stride;
+  c.dil_h = 1; c.dil_w = q->dil;
+  c.pad_w = q->pad_left; c.pad_w_extra = q->pad_right - q->pad_left;
+  c.groups = q->groups;
+  c.pad_mode = q->pad_mode;
+  c.act = q->act; c.act_p0 = q->act_p0; c.act_p1 = q->act_p1;
+  return launch_conv2d(be, make_geom(&o4, &x4, &w4, bias, &c, 0), err);
+}

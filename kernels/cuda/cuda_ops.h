@@ -1,0 +1,72 @@
+// cuda_ops.h — the CUDA backend's op entries (one .cu file per family; fill_cuda.cu puts them in the
+// table). Signatures are those of runtime/backend_ops_*.inc; the fz_op_* wrappers have validated shapes.
+#ifndef FZ_CUDA_OPS_H
+#define FZ_CUDA_OPS_H
+#include "fz_cuda.h"
+
+// random.cu: lincomb, Philox normals bit-identical to the CPU backend.
+int fz_cuda_lincomb(const fz_backend *be, fz_tensor *out, int n, const float *coef, const fz_tensor *const *xs, fz_err *err);
+int fz_cuda_randn(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream, uint64_t offset, fz_err *err);
+int fz_cuda_randn_image(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t stream_base, int64_t y0, int64_t x0,
+                        int64_t global_w, fz_err *err);
+
+// elementwise.cu
+int fz_cuda_act(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int act, float p0, float p1, fz_err *err);
+int fz_cuda_glu(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t outer, int64_t half, int64_t inner, int act,
+                float p0, fz_err *err);
+int fz_cuda_clamp(const fz_backend *be, fz_tensor *out, const fz_tensor *x, float lo, float hi, fz_err *err);
+int fz_cuda_affine(const fz_backend *be, fz_tensor *out, const fz_tensor *x, float mul, float add, fz_err *err);
+int fz_cuda_binary(const fz_backend *be, fz_tensor *out, const fz_tensor *a, const fz_tensor *b, int ndim,
+                   const int64_t *a_shape, const int64_t *b_shape, int op, fz_err *err);
+int fz_cuda_modulate(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *shift, const fz_tensor *scale,
+                     int layout, fz_err *err);
+int fz_cuda_gate_residual(const fz_backend *be, fz_tensor *out, const fz_tensor *residual, const fz_tensor *gate,
+                          const fz_tensor *y, int layout, fz_err *err);
+
+// softmax.cu
+int fz_cuda_softmax(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t outer, int64_t len, int64_t inner,
+                    fz_err *err);
+
+// norm.cu
+int fz_cuda_layer_norm(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *gamma, const fz_tensor *beta,
+                       float eps, fz_err *err);
+int fz_cuda_layer_norm_channels(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *gamma,
+                                const fz_tensor *beta, float eps, fz_err *err);
+int fz_cuda_group_norm(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int groups, const fz_tensor *gamma,
+                       const fz_tensor *beta, float eps, int act, float act_p0, fz_err *err);
+int fz_cuda_batch_norm(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *mean, const fz_tensor *var,
+                       const fz_tensor *gamma, const fz_tensor *beta, float eps, int act, float act_p0, fz_err *err);
+int fz_cuda_rms_norm(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *gamma, float eps, fz_err *err);
+int fz_cuda_global_pool(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t planes, int64_t hw, int mode,
+                        fz_err *err);
+
+// gemm.cu
+int fz_cuda_linear(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w, const fz_tensor *bias, int act,
+                   float act_p0, float act_p1, fz_err *err);
+int fz_cuda_gemm_batched(const fz_backend *be, fz_tensor *out, const fz_tensor *a, const fz_tensor *bm, int64_t batch,
+                         int64_t a_batch, int64_t b_batch, int64_t m, int64_t n, int64_t k, int trans_a, int trans_b,
+                         float alpha, float beta, fz_err *err);
+int fz_cuda_gemm_segmented(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w, const fz_tensor *bias,
+                           const fz_tensor *idx, fz_err *err);
+
+// conv.cu
+int fz_cuda_conv2d(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w, const fz_tensor *bias,
+                   const void *p, fz_err *err);
+size_t fz_cuda_conv2d_workspace(const fz_backend *be, const int64_t *x_shape, const int64_t *w_shape, const void *p);
+int fz_cuda_conv_transpose2d(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w,
+                             const fz_tensor *bias, const void *p, fz_err *err);
+size_t fz_cuda_conv_transpose2d_workspace(const fz_backend *be, const int64_t *x_shape, const int64_t *w_shape, const void *p);
+int fz_cuda_conv1d(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w, const fz_tensor *bias,
+                   const void *p, fz_err *err);
+
+// layout.cu (seq family: pure index maps)
+int fz_cuda_permute(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const int *perm, fz_err *err);
+int fz_cuda_pixel_shuffle(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int r, int inverse, fz_err *err);
+int fz_cuda_patchify(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int p, int order, int inverse, fz_err *err);
+int fz_cuda_cross_scan(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t B, int64_t C, int64_t H, int64_t W,
+                       int channels_last, fz_err *err);
+int fz_cuda_cross_merge(const fz_backend *be, fz_tensor *out, const fz_tensor *y, int64_t B, int64_t C, int64_t H, int64_t W,
+                        int channels_last, fz_err *err);
+int fz_cuda_window_partition(const fz_backend *be, fz_tensor *dst, const fz_tensor *src, int64_t B, int64_t C, int64_t H,
+                             int64_t W, int wh, int ww, int channels_last, int reverse, fz_err *err);
+#endif
