@@ -73,6 +73,7 @@ static int sd_model_fn(void *user, const fz_tensor *x_t, double t_model, const f
   sd_call *c = user;
   for (int64_t b = 0; b < x_t->shape[0]; b++) c->t[b] = (float)t_model;
   if (fz_ssdiff_net(c->m, c->lms, c->pan, c->ms, x_t, c->t, out, err)) return err->code;
+  ((ssdiff *)c->m->priv)->evals += (uint64_t)x_t->shape[0];
   return fz_add(c->m, out, out, c->lms, err);
 }
 
@@ -110,6 +111,8 @@ int fz_ssdiff_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *
   free(t);
   return rc ? fz_wrap(err, "%s (ssdiff %s)", m->display, fz_sampler_name(cfg.sampler)) : FZ_OK;
 }
+
+uint64_t fz_ssdiff_evaluations(const fz_pan_model *m) { return fz_is_ssdiff(m) ? ((const ssdiff *)m->priv)->evals : 0; }
 
 // The architecture's forward: samples the tile batch with the model's sampler; batch image b gets noise
 // image next_image + b, and next_image advances (fz_ssdiff_sample_scene resets it per scene).

@@ -62,6 +62,8 @@ int fz_ssdiff_set_sampler(fz_pan_model *m, const fz_sampler_config *cfg, fz_time
 // on_step may be NULL.
 int fz_ssdiff_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *x_T, uint64_t image_index,
                      fz_step_fn on_step, void *step_user, fz_tensor *out, fz_err *err);
+// Network evaluations (per image: a batch of N tiles counts N) made by m's sampler since it was loaded.
+uint64_t fz_ssdiff_evaluations(const fz_pan_model *m);
 // Samples a whole scene tile by tile (fz_fuse_scene: o->tile 64 and FZ_MERGE_PATCHMERGE are the released
 // PatchMergeModule(64, 64, 16) setting); tile k of the scene gets noise image k. out [C,H,W] host.
 int fz_ssdiff_sample_scene(fz_pan_model *m, const fz_scene *s, const fz_fuse_opts *o, float *out, fz_err *err);

@@ -57,6 +57,7 @@ typedef struct ssdiff {
   fz_sampler_config cfg;
   fz_time_input tin;
   uint64_t seed, next_image;
+  uint64_t evals;                              // per-image network evaluations by the sampler callback
 } ssdiff;
 
 // Loads the SSNet parameters of m->w into s (shapes inferred and checked); fills s->info.

@@ -1,7 +1,9 @@
-// cmd_sample.c — `fusor sample`: runs a sampler with the built-in exact Gaussian model (the only model
-// it can drive until generative model files exist), prints per-channel statistics against the data's,
-// optionally progress as JSON lines, and writes the sample as a .npy file (<f4, shape N×C×H×W).
+// cmd_sample.c — `fusor sample`: runs a sampler with the built-in exact Gaussian model, prints per-channel
+// statistics against the data's, optionally progress as JSON lines, and writes the sample as a .npy file
+// (<f4, shape N×C×H×W). With -m MODEL-FILE it samples a real scene with a generative model (SSDiff) instead
+// (tools/sample_model.c).
 #include "cli.h"
+#include "sample_model.h"
 #include "../samplers/sampler.h"
 #include <errno.h>
 #include <math.h>
@@ -15,7 +17,7 @@ static void usage(FILE *f) {
     "usage: fusor sample --model gaussian:MU,SD[;MU,SD...] [options]\n"
     "  Samples with the exact optimal predictor for Gaussian data x0 ~ N(MU_c, SD_c^2) (one MU,SD pair for\n"
     "  every channel, or one per channel) and prints each channel's mean and std against the data's.\n"
-    "  Generative model files are not supported yet.\n"
+    "  A generative model file (-m MODEL.safetensors: SSDiff) samples a real scene instead; see the second form below.\n"
     "options:\n"
     "  --sampler NAME     ddpm ddim dpmpp_2m dpmpp_2m_sde euler heun midpoint euler_a vpsde_em vpsde_ode\n"
     "                     bridge_sde bridge_ode onestep regression flow_euler flow_heun flow_midpoint (default ddim)\n"
@@ -89,7 +91,8 @@ static int on_step(void *user, const fz_step_event *ev) {
 }
 
 static int cmd_sample(int argc, char **argv) {
-  if (fz_cli_wants_help(argc, argv)) { usage(stdout); return 0; }
+  if (fz_cli_wants_help(argc, argv)) { usage(stdout); fputc('\n', stdout); fz_sample_model_usage(stdout); return 0; }
+  if (fz_sample_wants_model_file(argc, argv)) return fz_sample_model_main(argc, argv);
   fz_err err = {0};
   const char *model = NULL, *out_path = NULL, *device = "cpu";
   int json = 0, threads = 0, force = 0, have_pred = 0;
@@ -109,7 +112,7 @@ static int cmd_sample(int argc, char **argv) {
     int rc = 0;
     if (!strcmp(a, "--json")) json = 1;
     else if (!strcmp(a, "--force")) force = 1;
-    else if (!strcmp(a, "--model")) { NEEDV(); model = v; }
+    else if (!strcmp(a, "--model") || !strcmp(a, "-m")) { NEEDV(); model = v; }
     else if (!strcmp(a, "-o")) { NEEDV(); out_path = v; }
     else if (!strcmp(a, "--device")) { NEEDV(); device = v; }
     else if (!strcmp(a, "--sampler")) { NEEDV(); rc = fz_sampler_parse(v, &kind, &implied, &err); }
@@ -218,4 +221,4 @@ static int cmd_sample(int argc, char **argv) {
   fz_tensor_free(&prior);
   return rc ? fz_cli_fail(&err) : 0;
 }
-FZ_COMMAND(sample, "run a sampler (DDPM/DDIM/DPM-Solver++/Euler/Heun/SDE/bridge/flow) with the exact Gaussian model", cmd_sample)
+FZ_COMMAND(sample, "run a sampler (DDPM/DDIM/DPM-Solver++/Euler/Heun/SDE/bridge/flow) with the exact Gaussian model or an SSDiff model file", cmd_sample)

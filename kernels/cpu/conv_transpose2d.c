@@ -24,7 +24,10 @@ static tgeom make_tgeom(const int64_t *xs, const int64_t *ws, const fz_conv2d_pa
   g.sh = q->stride_h; g.sw = q->stride_w; g.dh = q->dil_h; g.dw = q->dil_w; g.pt = q->pad_h; g.pl = q->pad_w;
   g.ho = (g.h - 1) * g.sh - 2 * (int64_t)q->pad_h - q->pad_h_extra + (int64_t)g.dh * (g.kh - 1) + q->out_pad_h + 1;
   g.wo = (g.w - 1) * g.sw - 2 * (int64_t)q->pad_w - q->pad_w_extra + (int64_t)g.dw * (g.kw - 1) + q->out_pad_w + 1;
-  int64_t planes = g.n * g.g, want = planes >= 2 * nt ? 1 : (2 * nt + planes - 1) / planes;
+  // Output-channel chunks per (image, group): fixed by the shapes, not by nt, so that the sgemm calls (and
+  // their rounding) are the same for any thread count.
+  int64_t planes = g.n * g.g, want = planes >= 4 ? 1 : (4 + planes - 1) / planes;
+  (void)nt;
   g.nchunks = want < g.cog ? want : g.cog;
   if (g.nchunks < 1) g.nchunks = 1;
   g.chunk = (g.cog + g.nchunks - 1) / g.nchunks;

@@ -85,10 +85,14 @@ void fz_cpu_bias_act_block(float *c, int64_t rows, int64_t cols, int64_t ld, con
   }
 }
 
-// Splits an m×n output into blocks for nt threads: *bm rows by *bn columns (rows preferred, blocks of at
-// least 16 rows / 64 columns so that each sgemm call stays efficient).
-static void split_mn(int64_t m, int64_t n, int64_t batch, int nt, int64_t *bm, int64_t *bn) {
-  int64_t want = batch >= 2 * nt ? 1 : (2 * nt + batch - 1) / batch;  // blocks per matrix
+// Blocks per matrix are chosen as if for this many threads, whatever the real count, so that the sgemm
+// calls (and OpenBLAS's rounding, which depends on the call shape) are the same for any thread count.
+#define SPLIT_WAYS 4
+
+// Splits an m×n output (one of batch matrices) into *bm-row by *bn-column blocks: rows preferred, blocks
+// of at least 16 rows / 64 columns so that each sgemm call stays efficient. Independent of the threads.
+static void split_mn(int64_t m, int64_t n, int64_t batch, int64_t *bm, int64_t *bn) {
+  int64_t want = batch >= 2 * SPLIT_WAYS ? 1 : (2 * SPLIT_WAYS + batch - 1) / batch;  // blocks per matrix
   *bm = m;
   *bn = n;
   if (want <= 1) return;
@@ -108,7 +112,7 @@ int fz_cpu_linear(const fz_backend *be, fz_tensor *out, const fz_tensor *x, cons
   if (m == 0 || n == 0) return FZ_OK;
   int nt = fz_cpu_threads(be);
   int64_t bm, bn;
-  split_mn(m, n, 1, nt, &bm, &bn);
+  split_mn(m, n, 1, &bm, &bn);
   int64_t nbm = (m + bm - 1) / bm, nbn = (n + bn - 1) / bn, items = nbm * nbn;
   const float *xd = x->data, *wd = w->data, *bd = bias ? (const float *)bias->data : NULL;
   float *od = out->data;
@@ -131,7 +135,7 @@ int fz_cpu_gemm_batched(const fz_backend *be, fz_tensor *out, const fz_tensor *a
   if (batch == 0 || m == 0 || n == 0) return FZ_OK;
   int nt = fz_cpu_threads(be);
   int64_t bm, bn;
-  split_mn(m, n, batch, nt, &bm, &bn);
+  split_mn(m, n, batch, &bm, &bn);
   int64_t nbm = (m + bm - 1) / bm, nbn = (n + bn - 1) / bn, per = nbm * nbn, items = batch * per;
   const float *ad = a->data, *bd = bm_->data;
   float *od = out->data;

@@ -117,7 +117,7 @@ int fz_cpu_group_norm(const fz_backend *be, fz_tensor *out, const fz_tensor *x, 
   float *o = out->data;
   int nt = fz_cpu_threads(be);
   if (ngroups == 0 || gsize == 0) return FZ_OK;
-  if (ngroups >= 2 * nt || gsize <= GN_CHUNK) {
+  if (ngroups >= 8 || gsize <= GN_CHUNK) {  // the path depends on the shapes only: same rounding for any nt
     // One group per item: statistics, then the output pass while the group is still in cache.
 #pragma omp parallel for schedule(static) num_threads(nt) if (ngroups * gsize > FZ_NN_PAR_MIN)
     for (int64_t gi = 0; gi < ngroups; gi++) {

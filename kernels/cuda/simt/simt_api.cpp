@@ -278,8 +278,10 @@ cudaError_t cudaMalloc(void **p, size_t n) {
   cudaError_t st = fz_simt::api_sticky();
   if (st) return api_record(st, true, "cudaMalloc: the device has a sticky error from an earlier kernel");
   if (n == 0) return cudaSuccess;
-  size_t rounded = (n + 255) & ~(size_t)255;
+  size_t rounded = (n + 255) & ~(size_t)255, free_b = 0;
   if (rounded < n) return api_record(cudaErrorMemoryAllocation, false, "cudaMalloc: %zu bytes", n);
+  cudaMemGetInfo(&free_b, nullptr);  // the emulated device has the host's physical memory
+  if (n > free_b) return api_record(cudaErrorMemoryAllocation, false, "cudaMalloc: %zu bytes requested, %zu free", n, free_b);
   void *m = aligned_alloc(256, rounded);
   if (!m) return api_record(cudaErrorMemoryAllocation, false, "cudaMalloc: cannot allocate %zu bytes", n);
   memset(m, 0xff, rounded);  // uninitialised device memory reads as NaN

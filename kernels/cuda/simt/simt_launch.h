@@ -42,13 +42,13 @@ template <class Tuple, std::size_t... I> inline int first_bad_pointer(const Tupl
 
 template <class Body> void invoke_body(void *ctx) { (*static_cast<Body *>(ctx))(); }
 
-// The object FZ_LAUNCH(...) evaluates to; calling it launches the kernel.
+// The object FZ_LAUNCH(...) evaluates to; calling it launches the kernel. operator() takes the kernel's own
+// parameter types, so arguments convert exactly as in a call (NULL to a pointer, double to float, ...).
 template <class... P> struct launcher {
   void (*k)(P...);
   launch_cfg cfg;
-  template <class... A> void operator()(A &&...a) const {
-    static_assert(sizeof...(A) == sizeof...(P), "FZ_LAUNCH: wrong number of kernel arguments");
-    std::tuple<std::decay_t<P>...> params{static_cast<std::decay_t<P>>(std::forward<A>(a))...};
+  void operator()(P... a) const {
+    std::tuple<std::decay_t<P>...> params{a...};
     int bad = first_bad_pointer(params, std::index_sequence_for<P...>{});
     char msg[160];
     if (bad) snprintf_arg(msg, sizeof msg, bad);
