@@ -252,7 +252,8 @@ static int emb_vec(fz_pan_model *m, const fz_tensor *ea, const fz_tensor *w, con
   return FZ_OK;
 }
 
-// The FMIM mask of level k for an h x w map (kept in s->mask[k % ...], rebuilt when the size changes).
+// The FMIM mask [h·w·2] of level k for an h x w map (s->mask[0] levels 0/4, [1] levels 1/3, [2] level 2; rebuilt
+// when the size changes).
 static int fmim_mask(fz_pan_model *m, ssdiff *s, int k, int h, int w, const fz_tensor **out, fz_err *err) {
   sd_mask *mk = &s->mask[k == 2 ? 2 : k == 1 || k == 3 ? 1 : 0];
   if (!mk->t.data || mk->h != h || mk->w != w || mk->s != k_fmim[k]) {

@@ -9,6 +9,19 @@
 
 #define FZ_CUDA_MAX_DEVICES 16
 
+// Why no CUDA device can be used: no driver at all, or the runtime's message for e.
+static const char *no_device_reason(cudaError_t e) {
+  int drv = 0;
+  if (cudaDriverGetVersion(&drv) == cudaSuccess && drv == 0
+#ifdef FZ_CUDA_EMULATED
+      && 0  // the emulation has no driver but reports its own reason
+#endif
+  )
+    return "no NVIDIA driver is installed";
+  cudaGetLastError();
+  return e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device";
+}
+
 int fz_cuda_fail(const fz_backend *be, cudaError_t e, const char *what, fz_err *err) {
   fz_code code = e == cudaErrorMemoryAllocation ? FZ_ENOMEM
                  : (e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver || e == cudaErrorInvalidDevice) ? FZ_EUNSUP
@@ -20,6 +33,16 @@ int fz_cuda_fail(const fz_backend *be, cudaError_t e, const char *what, fz_err *
 #endif
   return fz_fail(err, code, "%s: %s failed: %s (%s)%s%s", be ? be->name : "cuda", what, cudaGetErrorName(e),
                  cudaGetErrorString(e), detail[0] ? ": " : "", detail);
+}
+
+int fz_cublas_fail(const fz_backend *be, cublasStatus_t st, const char *what, fz_err *err) {
+#ifdef FZ_CUDA_EMULATED
+  const char *detail = fz_simt::last_message();
+#else
+  const char *detail = "";
+#endif
+  return fz_fail(err, st == CUBLAS_STATUS_INVALID_VALUE ? FZ_EINVAL : FZ_EINTERNAL, "%s: %s failed: cuBLAS status %d (%s)%s%s",
+                 be ? be->name : "cuda", what, (int)st, cublasGetStatusString(st), detail[0] ? ": " : "", detail);
 }
 
 int fz_cuda_check_launch(const fz_backend *be, const char *what, fz_err *err) {
@@ -39,6 +62,7 @@ static int enter(const fz_backend *be, fz_err *err) {
 
 void *fz_cuda_scratch(const fz_backend *be, size_t nbytes, fz_err *err) {
   fz_cuda_ctx *c = fz_cuda_ctx_of(be);
+  fz_cuda_stream(be);  // (makes the device current)
   if (c->scratch_bytes >= nbytes && c->scratch) return c->scratch;
   size_t want = nbytes < 4096 ? 4096 : nbytes + nbytes / 4;
   void *p = NULL;
@@ -54,6 +78,14 @@ void *fz_cuda_scratch(const fz_backend *be, size_t nbytes, fz_err *err) {
   return p;
 }
 
+cudaStream_t fz_cuda_stream(const fz_backend *be) {
+  const fz_cuda_ctx *c = fz_cuda_ctx_of(be);
+  int cur = -1;
+  if (cudaGetDevice(&cur) != cudaSuccess || cur != c->device) cudaSetDevice(c->device);
+  return c->stream;
+}
+
+// Device memory of nbytes (at least 1) on be's device; NULL with err.
 static void *cuda_alloc(const fz_backend *be, size_t nbytes, fz_err *err) {
   if (enter(be, err)) return NULL;
   void *p = NULL;
@@ -68,11 +100,13 @@ static void *cuda_alloc(const fz_backend *be, size_t nbytes, fz_err *err) {
   return p;
 }
 
+// Frees device memory p (NULL: nothing).
 static void cuda_free(const fz_backend *be, void *p) {
   if (!p || enter(be, NULL)) return;
   if (cudaFree(p) != cudaSuccess) cudaGetLastError();  // free cannot report; the error is not left pending
 }
 
+// Copies n host bytes to device memory dst, in stream order.
 static int cuda_upload(const fz_backend *be, void *dst, const void *src, size_t n, fz_err *err) {
   if (enter(be, err)) return err ? (int)err->code : FZ_EINTERNAL;
   // From pageable memory the call returns once src has been staged, so the caller may reuse it.
@@ -80,6 +114,7 @@ static int cuda_upload(const fz_backend *be, void *dst, const void *src, size_t 
   return e == cudaSuccess ? FZ_OK : fz_cuda_fail(be, e, "upload (cudaMemcpyAsync host to device)", err);
 }
 
+// Copies n device bytes to host memory dst after the stream's earlier work; waits for it.
 static int cuda_download(const fz_backend *be, void *dst, const void *src, size_t n, fz_err *err) {
   if (enter(be, err)) return err ? (int)err->code : FZ_EINTERNAL;
   cudaStream_t s = fz_cuda_ctx_of(be)->stream;
@@ -88,6 +123,7 @@ static int cuda_download(const fz_backend *be, void *dst, const void *src, size_
   return e == cudaSuccess ? FZ_OK : fz_cuda_fail(be, e, "download (cudaMemcpyAsync device to host)", err);
 }
 
+// Waits for every op issued on be.
 static int cuda_sync(const fz_backend *be, fz_err *err) {
   if (enter(be, err)) return err ? (int)err->code : FZ_EINTERNAL;
   cudaError_t e = cudaStreamSynchronize(fz_cuda_ctx_of(be)->stream);
@@ -104,8 +140,8 @@ extern "C" const fz_backend *fz_backend_cuda(int device, fz_err *err) {
   cudaError_t e = cudaGetDeviceCount(&n);
   if (e != cudaSuccess || n <= 0) {
     cudaGetLastError();
-    fz_fail(err, FZ_EUNSUP, "cuda:%d requested, but no CUDA device is available (%s)%s", device,
-            e != cudaSuccess ? cudaGetErrorString(e) : "0 devices", " — use --device cpu");
+    fz_fail(err, FZ_EUNSUP, "cuda:%d requested, but no CUDA device is available (%s); use --device cpu", device,
+            no_device_reason(e));
     return NULL;
   }
   if (device < 0 || device >= n || device >= FZ_CUDA_MAX_DEVICES) {
@@ -131,6 +167,16 @@ extern "C" const fz_backend *fz_backend_cuda(int device, fz_err *err) {
     if (c->stream) cudaStreamDestroy(c->stream);
     return NULL;
   }
+  cublasStatus_t bs = cublasCreate(&c->blas);
+  if (bs == CUBLAS_STATUS_SUCCESS) bs = cublasSetStream(c->blas, c->stream);
+  if (bs == CUBLAS_STATUS_SUCCESS) bs = cublasSetMathMode(c->blas, CUBLAS_DEFAULT_MATH);  // fp32, no TF32
+  if (bs != CUBLAS_STATUS_SUCCESS) {
+    fz_cublas_fail(&tmp, bs, "cuBLAS set-up", err);
+    if (c->blas) cublasDestroy(c->blas);
+    cudaFree(c->flag);
+    cudaStreamDestroy(c->stream);
+    return NULL;
+  }
   tmp.alloc = cuda_alloc;
   tmp.free = cuda_free;
   tmp.upload = cuda_upload;
@@ -139,6 +185,7 @@ extern "C" const fz_backend *fz_backend_cuda(int device, fz_err *err) {
   fz_cuda_fill_core(&tmp);
   fz_cuda_fill_nn(&tmp);
   fz_cuda_fill_seq(&tmp);
+  fz_cuda_fill_fir(&tmp);
   *t = tmp;
   return t;
 }
@@ -149,8 +196,8 @@ extern "C" int fz_cuda_list_devices(FILE *out, int json) {
   int n = 0;
   cudaError_t e = cudaGetDeviceCount(&n);
   if (e != cudaSuccess || n <= 0) {
-    const char *why = e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device";
     cudaGetLastError();
+    const char *why = no_device_reason(e);
     if (json) fprintf(out, "{\"device\":\"cuda\",\"available\":false,\"reason\":\"%s\"}\n", why);
     else fprintf(out, "cuda    not available: %s; the CPU backend runs\n", why);
     return 0;

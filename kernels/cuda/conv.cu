@@ -28,35 +28,39 @@ struct conv_geom {
   float p0, p1;
 };
 
-FZ_HOT __global__ void __launch_bounds__(CV_THREADS) k_conv2d_igemm(conv_geom g) {
+// Indices inside one image plane, K and P are 32-bit (launch_conv2d checks they fit); each thread loads
+// the same tile column of B (one output pixel) and the same tile column of A (one k) at every k-step.
+FZ_HOT __global__ void __launch_bounds__(CV_THREADS, 2) k_conv2d_igemm(conv_geom g) {
   __shared__ float As[CV_BK][CV_BM + 4];
   __shared__ float Bs[CV_BK][CV_BN + 4];
   const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
-  const int64_t i0 = (int64_t)blockIdx.y * CV_BM, j0 = (int64_t)blockIdx.x * CV_BN, khw = g.kh * g.kw;
+  const int K = (int)g.K, P = (int)g.P, H = (int)g.h, Wd = (int)g.wd, kw = (int)g.kw, khw = (int)(g.kh * g.kw);
+  const int cog = (int)g.cog, i0 = (int)blockIdx.y * CV_BM, j0 = (int)blockIdx.x * CV_BN;
+  const int a_pp = tid % CV_BK, a_ii = tid / CV_BK;  // A element (a_ii + 16·k, a_pp) for k < 4
+  const int b_jj = tid % CV_BN, b_pp = tid / CV_BN;  // B element (b_pp + 4·k, b_jj) for k < 4
+  const int gj = j0 + b_jj, oy = gj / (int)g.wo, ox = gj % (int)g.wo;
+  const int iy0 = oy * g.sh - g.pt, ix0 = ox * g.sw - g.pl;
   for (int64_t z = blockIdx.z; z < g.n * g.g; z += gridDim.z) {
     const int64_t ni = z / g.g, gi = z % g.g;
-    const float *W = g.w + gi * g.cog * g.K;                 // [cog, K] rows of this group
+    const float *W = g.w + gi * g.cog * g.K;                        // [cog, K] rows of this group
     const float *X = g.x + (ni * g.ci + gi * g.cig) * g.h * g.wd;  // this group's input planes
     float acc[4][4];
     FZ_UNROLL for (int r = 0; r < 4; r++)
       FZ_UNROLL for (int c = 0; c < 4; c++) acc[r][c] = 0.0f;
-    for (int64_t p0 = 0; p0 < g.K; p0 += CV_BK) {
-      for (int e = tid; e < CV_BM * CV_BK; e += CV_THREADS) {  // weights: contiguous along k
-        int ii = e / CV_BK, pp = e % CV_BK;
-        int64_t gi2 = i0 + ii, gp = p0 + pp;
-        As[pp][ii] = (gi2 < g.cog && gp < g.K) ? W[gi2 * g.K + gp] : 0.0f;
+    for (int p0 = 0; p0 < K; p0 += CV_BK) {
+      FZ_UNROLL for (int k = 0; k < 4; k++) {  // weights: contiguous along k
+        int ii = a_ii + 16 * k, oc = i0 + ii, gp = p0 + a_pp;
+        As[a_pp][ii] = (oc < cog && gp < K) ? W[(int64_t)oc * K + gp] : 0.0f;
       }
-      for (int e = tid; e < CV_BK * CV_BN; e += CV_THREADS) {  // im2col: contiguous along output pixels
-        int pp = e / CV_BN, jj = e % CV_BN;
-        int64_t gp = p0 + pp, gj = j0 + jj;
+      FZ_UNROLL for (int k = 0; k < 4; k++) {  // im2col gathered on the fly: contiguous along output pixels
+        int pp = b_pp + 4 * k, gp = p0 + pp;
         float v = 0.0f;
-        if (gp < g.K && gj < g.P) {
-          int64_t c = gp / khw, kk = gp % khw, ky = kk / g.kw, kx = kk % g.kw, oy = gj / g.wo, ox = gj % g.wo;
-          int64_t iy = fz_dev_pad_index(oy * g.sh - g.pt + ky * g.dh, g.h, g.mode);
-          int64_t ix = fz_dev_pad_index(ox * g.sw - g.pl + kx * g.dw, g.wd, g.mode);
-          if (iy >= 0 && ix >= 0) v = X[(c * g.h + iy) * g.wd + ix];
+        if (gp < K && gj < P) {
+          int c = gp / khw, kk = gp - c * khw, ky = kk / kw, kx = kk - ky * kw;
+          int iy = (int)fz_dev_pad_index(iy0 + ky * g.dh, H, g.mode), ix = (int)fz_dev_pad_index(ix0 + kx * g.dw, Wd, g.mode);
+          if (iy >= 0 && ix >= 0) v = X[((int64_t)c * H + iy) * Wd + ix];
         }
-        Bs[pp][jj] = v;
+        Bs[pp][b_jj] = v;
       }
       __syncthreads();
       FZ_UNROLL for (int pp = 0; pp < CV_BK; pp++) {
@@ -69,14 +73,14 @@ FZ_HOT __global__ void __launch_bounds__(CV_THREADS) k_conv2d_igemm(conv_geom g)
       __syncthreads();
     }
     FZ_UNROLL for (int r = 0; r < 4; r++) {
-      int64_t oc = i0 + ty + 16 * r;
-      if (oc >= g.cog) continue;
+      int oc = i0 + ty + 16 * r;
+      if (oc >= cog) continue;
       int64_t co = gi * g.cog + oc;
       float b = g.bias ? g.bias[co] : 0.0f;
       float *orow = g.out + (ni * g.co + co) * g.P;
       FZ_UNROLL for (int c = 0; c < 4; c++) {
-        int64_t gj = j0 + tx + 16 * c;
-        if (gj < g.P) orow[gj] = g.act == FZ_ACT_NONE ? acc[r][c] + b : fz_dev_act_call(acc[r][c] + b, g.act, g.p0, g.p1);
+        int j = j0 + tx + 16 * c;
+        if (j < P) orow[j] = g.act == FZ_ACT_NONE ? acc[r][c] + b : fz_dev_act_call(acc[r][c] + b, g.act, g.p0, g.p1);
       }
     }
   }
@@ -154,16 +158,16 @@ static conv_geom make_geom(const fz_tensor *out, const fz_tensor *x, const fz_te
 
 // Issues the conv2d kernel that suits g.
 static int launch_conv2d(const fz_backend *be, const conv_geom &g, fz_err *err) {
-  cudaStream_t s = fz_cuda_ctx_of(be)->stream;
+  cudaStream_t s = fz_cuda_stream(be);
   if (g.n == 0 || g.co == 0 || g.P == 0) return FZ_OK;
   if (g.cig == 1) {
     FZ_LAUNCH(k_conv2d_depthwise, fz_cuda_blocks(g.n * g.co * g.P, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, s)(g);
     return fz_cuda_check_launch(be, "conv2d depthwise kernel", err);
   }
   int64_t gx = (g.P + CV_BN - 1) / CV_BN, gy = (g.cog + CV_BM - 1) / CV_BM, gz = g.n * g.g;
-  if (gx > INT_MAX || gy > 65535)
-    return fz_fail(err, FZ_EUNSUP, "%s: conv2d with %lld output pixels and %lld channels per group exceeds the grid limits",
-                   be->name, (long long)g.P, (long long)g.cog);
+  if (gy > 65535 || g.P > INT_MAX - CV_BN || g.K > INT_MAX - CV_BK || g.h * g.wd > INT_MAX || g.cog > INT_MAX - CV_BM)
+    return fz_fail(err, FZ_EUNSUP, "%s: conv2d with %lld output pixels, %lld channels per group and depth %lld exceeds this "
+                   "kernel's 32-bit plane indexing", be->name, (long long)g.P, (long long)g.cog, (long long)g.K);
   dim3 grid((unsigned)gx, (unsigned)gy, (unsigned)(gz < 65535 ? gz : 65535));
   FZ_LAUNCH(k_conv2d_igemm, grid, CV_THREADS, 0, s)(g);
   return fz_cuda_check_launch(be, "conv2d implicit-GEMM kernel", err);
@@ -182,7 +186,7 @@ int fz_cuda_conv_transpose2d(const fz_backend *be, fz_tensor *out, const fz_tens
   conv_geom g = make_geom(out, x, w, bias, (const fz_conv2d_params *)p, 1);
   if (g.n == 0 || g.co == 0 || g.P == 0) return FZ_OK;
   FZ_LAUNCH(k_conv_transpose2d, fz_cuda_blocks(g.n * g.co * g.P, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0,
-            fz_cuda_ctx_of(be)->stream)(g);
+            fz_cuda_stream(be))(g);
   return fz_cuda_check_launch(be, "conv_transpose2d kernel", err);
 }
 

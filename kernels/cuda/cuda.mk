@@ -55,7 +55,7 @@ CUDA_ARCHS ?= 80 86 89 90
 NVCC_FLAGS := -std=c++17 -O3 -DFZ_HAVE_CUDA -Werror all-warnings -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-sign-compare \
               -Iinclude -Iruntime -Ikernels/cuda -Itests $(foreach a,$(CUDA_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) -Xptxas -v
 cuda_space := $() $()
-CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart
 
 $(BUILD)/cuda/%.o: %.cu
 	@mkdir -p $(dir $@) $(BUILD)/ptxas

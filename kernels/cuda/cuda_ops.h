@@ -1,5 +1,7 @@
 // cuda_ops.h — the CUDA backend's op entries (one .cu file per family; fill_cuda.cu puts them in the
-// table). Signatures are those of runtime/backend_ops_*.inc; the fz_op_* wrappers have validated shapes.
+// table). Each fz_cuda_<op> implements the backend entry <op> with its signature, shapes and semantics as
+// documented in runtime/backend.h and runtime/backend_ops_{nn,seq,fir}.inc (the fz_op_* wrappers have
+// validated every shape before it is called); the kernel design of each is described in its .cu file.
 #ifndef FZ_CUDA_OPS_H
 #define FZ_CUDA_OPS_H
 #include "fz_cuda.h"
@@ -46,6 +48,10 @@ int fz_cuda_linear(const fz_backend *be, fz_tensor *out, const fz_tensor *x, con
 int fz_cuda_gemm_batched(const fz_backend *be, fz_tensor *out, const fz_tensor *a, const fz_tensor *bm, int64_t batch,
                          int64_t a_batch, int64_t b_batch, int64_t m, int64_t n, int64_t k, int trans_a, int trans_b,
                          float alpha, float beta, fz_err *err);
+// The same on the hand-written tiled kernel (k_sgemm) instead of cuBLAS.
+int fz_cuda_gemm_batched_tiled(const fz_backend *be, fz_tensor *out, const fz_tensor *a, const fz_tensor *bm, int64_t batch,
+                               int64_t a_batch, int64_t b_batch, int64_t m, int64_t n, int64_t k, int trans_a, int trans_b,
+                               float alpha, float beta, fz_err *err);
 int fz_cuda_gemm_segmented(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w, const fz_tensor *bias,
                            const fz_tensor *idx, fz_err *err);
 
@@ -69,4 +75,45 @@ int fz_cuda_cross_merge(const fz_backend *be, fz_tensor *out, const fz_tensor *y
                         int channels_last, fz_err *err);
 int fz_cuda_window_partition(const fz_backend *be, fz_tensor *dst, const fz_tensor *src, int64_t B, int64_t C, int64_t H,
                              int64_t W, int wh, int ww, int channels_last, int reverse, fz_err *err);
+
+// attention.cu
+int fz_cuda_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, const fz_tensor *k, const fz_tensor *v,
+                      const fz_tensor *v_first, int heads, int layout, float scale, int causal, float v_lambda, void *ws,
+                      size_t ws_bytes, fz_err *err);
+size_t fz_cuda_attention_workspace(const fz_backend *be, int64_t d, int64_t dv);
+int fz_cuda_channel_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, const fz_tensor *k,
+                              const fz_tensor *v, const fz_tensor *temperature, int heads, int layout, int normalize,
+                              float scale, int transpose_attn, fz_err *err);
+
+// scan.cu
+int fz_cuda_selective_scan(const fz_backend *be, fz_tensor *out, fz_tensor *state_out, const fz_tensor *u,
+                           const fz_tensor *delta, const fz_tensor *A, const fz_tensor *Bm, const fz_tensor *Cm,
+                           const fz_tensor *Dskip, const fz_tensor *z, const fz_tensor *delta_bias,
+                           const fz_tensor *state_in, int delta_softplus, fz_err *err);
+
+// resample.cu
+int fz_cuda_interpolate(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int mode, int align_corners, double scale_h,
+                        double scale_w, fz_err *err);
+int fz_cuda_grid_sample(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *grid, int mode, int pad,
+                        int align_corners, fz_err *err);
+int fz_cuda_timestep_embedding(const fz_backend *be, fz_tensor *out, const fz_tensor *t, int sin_first, float freq_shift,
+                               float scale, float max_period, fz_err *err);
+
+// kmeans.cu
+int fz_cuda_kmeans_init(const fz_backend *be, fz_tensor *centroids, fz_tensor *chosen, const fz_tensor *x, int64_t Bt,
+                        int64_t N, int64_t D, int64_t K, uint64_t seed, uint64_t stream, fz_err *err);
+int fz_cuda_kmeans_assign(const fz_backend *be, fz_tensor *assign, const fz_tensor *x, const fz_tensor *centroids, int64_t Bt,
+                          int64_t N, int64_t D, int64_t K, int64_t *changed, fz_err *err);
+int fz_cuda_kmeans_update(const fz_backend *be, fz_tensor *centroids, fz_tensor *counts, const fz_tensor *x,
+                          const fz_tensor *assign, int64_t Bt, int64_t N, int64_t D, int64_t K, fz_err *err);
+
+// fft.cu
+int fz_cuda_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, int x_real,
+                 int inverse, fz_err *err);
+int fz_cuda_rfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, fz_err *err);
+int fz_cuda_irfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, fz_err *err);
+int fz_cuda_fftshift(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, int elem,
+                     int inverse, fz_err *err);
+int fz_cuda_complex_part(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int part, fz_err *err);
+int fz_cuda_polar(const fz_backend *be, fz_tensor *out, const fz_tensor *mag, const fz_tensor *phase, fz_err *err);
 #endif

@@ -59,6 +59,7 @@ template <class T> __device__ __forceinline__ T fz_warp_sum(T v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   return v;
 }
+// NaN-propagating max over the 32 lanes of a full warp (every lane gets it).
 template <class T> __device__ __forceinline__ T fz_warp_nanmax(T v) {
   for (int o = 16; o > 0; o >>= 1) v = fz_dev_nanmax(v, __shfl_xor_sync(0xffffffffu, v, o));
   return v;

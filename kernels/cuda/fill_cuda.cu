@@ -1,5 +1,5 @@
-// fill_cuda.cu — puts the CUDA kernels of the nn and seq families into a backend table. Entries left NULL
-// are ops the CUDA backend does not have yet: their fz_op_* wrappers return FZ_EUNSUP naming the op.
+// fill_cuda.cu — puts the CUDA kernels of the nn and seq families into a backend table (the fir family is
+// filled by fir.cu). An entry left NULL would make its fz_op_* wrapper return FZ_EUNSUP naming the op.
 #include "cuda_ops.h"
 
 // Sets the nn-family entries of a CUDA backend table t (all of them).
@@ -28,10 +28,24 @@ void fz_cuda_fill_nn(fz_backend *t) {
   t->global_pool = fz_cuda_global_pool;
 }
 
-// Sets the seq-family entries implemented so far (data-movement ops). Not yet on CUDA: attention,
-// channel_attention, selective_scan, interpolate, grid_sample, the FFT ops, k-means, timestep_embedding;
-// the fir family (fir2d, imresize, interp23tap) is not on CUDA either.
+// Sets the seq-family entries (all of them; the FFTs are direct DFTs until the cuFFT path exists).
 void fz_cuda_fill_seq(fz_backend *t) {
+  t->attention = fz_cuda_attention;
+  t->attention_workspace = fz_cuda_attention_workspace;
+  t->channel_attention = fz_cuda_channel_attention;
+  t->selective_scan = fz_cuda_selective_scan;
+  t->interpolate = fz_cuda_interpolate;
+  t->grid_sample = fz_cuda_grid_sample;
+  t->timestep_embedding = fz_cuda_timestep_embedding;
+  t->kmeans_init = fz_cuda_kmeans_init;
+  t->kmeans_assign = fz_cuda_kmeans_assign;
+  t->kmeans_update = fz_cuda_kmeans_update;
+  t->fft2 = fz_cuda_fft2;
+  t->rfft2 = fz_cuda_rfft2;
+  t->irfft2 = fz_cuda_irfft2;
+  t->fftshift = fz_cuda_fftshift;
+  t->complex_part = fz_cuda_complex_part;
+  t->polar = fz_cuda_polar;
   t->permute = fz_cuda_permute;
   t->pixel_shuffle = fz_cuda_pixel_shuffle;
   t->patchify = fz_cuda_patchify;

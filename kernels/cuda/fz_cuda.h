@@ -7,6 +7,7 @@
 #ifndef FZ_CUDA_H
 #define FZ_CUDA_H
 #include <cuda_runtime.h>
+#include <cublas_v2.h>
 #include <stdint.h>
 #include <string.h>
 extern "C" {
@@ -52,6 +53,7 @@ extern "C" {
 typedef struct fz_cuda_ctx {
   int device;
   cudaStream_t stream;  // every op of this backend runs on it, in order
+  cublasHandle_t blas;  // cuBLAS handle bound to stream (the emulation's shim under FZ_CUDA_EMULATED)
   int *flag;            // one device int for kernels to report a data error (e.g. an index out of range)
   void *scratch;        // device scratch reused by successive ops (stream order keeps uses apart)
   size_t scratch_bytes;
@@ -60,8 +62,13 @@ typedef struct fz_cuda_ctx {
 
 // The context of a CUDA backend table.
 static inline fz_cuda_ctx *fz_cuda_ctx_of(const fz_backend *be) { return (fz_cuda_ctx *)be->ctx; }
+// The stream of backend be, after making be's device current on the calling host thread (the current
+// device is per thread; a failure to switch is reported by the launch check that follows).
+cudaStream_t fz_cuda_stream(const fz_backend *be);
 // Fills err for CUDA error e during `what` on backend be; returns the fz_code (ENOMEM, EUNSUP or EINTERNAL).
 int fz_cuda_fail(const fz_backend *be, cudaError_t e, const char *what, fz_err *err);
+// Fills err for cuBLAS status st during `what` on backend be; returns FZ_EINVAL or FZ_EINTERNAL.
+int fz_cublas_fail(const fz_backend *be, cublasStatus_t st, const char *what, fz_err *err);
 // Checks the launch just issued (cudaGetLastError); 0 or the fz_code with err filled.
 int fz_cuda_check_launch(const fz_backend *be, const char *what, fz_err *err);
 // Device scratch of at least nbytes for the op being issued on be (grown on demand, never shrunk; a backend
@@ -75,7 +82,8 @@ static inline unsigned fz_cuda_blocks(int64_t n, int threads, unsigned cap) {
 }
 
 // Fill the op entries of a CUDA backend table (one function per .cu family).
-void fz_cuda_fill_core(fz_backend *t);        // random.cu + elementwise.cu: lincomb, randn, randn_image
+void fz_cuda_fill_core(fz_backend *t);        // random.cu: lincomb, randn, randn_image
 void fz_cuda_fill_nn(fz_backend *t);          // the nn family (elementwise, norms, softmax, GEMM, conv)
-void fz_cuda_fill_seq(fz_backend *t);         // the seq family ops implemented so far (layout)
+void fz_cuda_fill_seq(fz_backend *t);         // the seq family (attention, scan, layout, resampling, FFT, k-means)
+void fz_cuda_fill_fir(fz_backend *t);         // fir.cu: MATLAB imfilter, imresize, interp23tap
 #endif

@@ -1,9 +1,10 @@
 // gemm.cu — fp32 GEMM on the GPU: a tiled shared-memory SGEMM (64×64 block tile, k-step 16, 256 threads
 // each accumulating a 4×4 strided micro-tile in registers) for batched / broadcast / transposed operands
-// with alpha, beta and a fused bias + activation epilogue; PyTorch linear and batched GEMM are thin
-// wrappers. The segmented (per-cluster) GEMM of CANConv is a direct kernel that checks every cluster index.
+// with alpha, beta and a fused bias + activation epilogue (PyTorch linear); batched GEMM goes through cuBLAS
+// (the emulation's shim checks its column-major use). The segmented (per-cluster) GEMM of CANConv is a
+// direct kernel that checks every cluster index.
 // Roofline per output tile: 2·64·64·k FLOPs for (64+64)·k·4 bytes from global memory (16 FLOPs/byte):
-// compute bound for large k; a cuBLAS / tensor-core path is planned (docs/CUDA.md).
+// compute bound for large k; cuBLASLt epilogues / tensor cores for linear are planned (docs/CUDA.md).
 #include "cuda_ops.h"
 #include "device_util.cuh"
 #include <limits.h>
@@ -84,7 +85,7 @@ static int launch_sgemm(const fz_backend *be, const gemm_args &g, const char *wh
     return fz_fail(err, FZ_EUNSUP, "%s: %s of %lld×%lld exceeds the grid limits of this kernel", be->name, what, (long long)g.m,
                    (long long)g.n);
   dim3 grid((unsigned)gx, (unsigned)gy, (unsigned)(g.batch < 65535 ? g.batch : 65535));
-  FZ_LAUNCH(k_sgemm, grid, GM_THREADS, 0, fz_cuda_ctx_of(be)->stream)(g);
+  FZ_LAUNCH(k_sgemm, grid, GM_THREADS, 0, fz_cuda_stream(be))(g);
   return fz_cuda_check_launch(be, what, err);
 }
 
@@ -112,9 +113,29 @@ int fz_cuda_linear(const fz_backend *be, fz_tensor *out, const fz_tensor *x, con
   return launch_sgemm(be, g, "linear kernel", err);
 }
 
+// Batched GEMM through cuBLAS: row-major out = op(a)·op(b) is column-major outᵀ = op(b)ᵀ·op(a)ᵀ, and a
+// row-major matrix's memory is its transpose in column-major, so the call passes b first with b's own
+// transposition flag and leading dimension, then a (broadcast operands have stride 0). Sizes beyond cuBLAS's
+// int range fall back to k_sgemm.
 int fz_cuda_gemm_batched(const fz_backend *be, fz_tensor *out, const fz_tensor *a, const fz_tensor *bm, int64_t batch,
                          int64_t a_batch, int64_t b_batch, int64_t m, int64_t n, int64_t k, int trans_a, int trans_b,
                          float alpha, float beta, fz_err *err) {
+  if (batch == 0 || m == 0 || n == 0) return FZ_OK;
+  const int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
+  if (m <= INT_MAX && n <= INT_MAX && k <= INT_MAX && batch <= INT_MAX && lda <= INT_MAX && ldb <= INT_MAX) {
+    fz_cuda_stream(be);  // (makes the device current)
+    cublasStatus_t st = cublasSgemmStridedBatched(
+        fz_cuda_ctx_of(be)->blas, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, (int)n, (int)m,
+        (int)k, &alpha, (const float *)bm->data, (int)ldb, b_batch == 1 ? 0 : k * n, (const float *)a->data, (int)lda,
+        a_batch == 1 ? 0 : m * k, &beta, (float *)out->data, (int)n, m * n, (int)batch);
+    return st == CUBLAS_STATUS_SUCCESS ? FZ_OK : fz_cublas_fail(be, st, "gemm (cublasSgemmStridedBatched)", err);
+  }
+  return fz_cuda_gemm_batched_tiled(be, out, a, bm, batch, a_batch, b_batch, m, n, k, trans_a, trans_b, alpha, beta, err);
+}
+
+int fz_cuda_gemm_batched_tiled(const fz_backend *be, fz_tensor *out, const fz_tensor *a, const fz_tensor *bm, int64_t batch,
+                               int64_t a_batch, int64_t b_batch, int64_t m, int64_t n, int64_t k, int trans_a, int trans_b,
+                               float alpha, float beta, fz_err *err) {
   gemm_args g;
   memset(&g, 0, sizeof g);
   g.a = (const float *)a->data;
@@ -161,6 +182,7 @@ int fz_cuda_gemm_segmented(const fz_backend *be, fz_tensor *out, const fz_tensor
   int64_t R = x->shape[0], K = x->shape[1], G = w->shape[0], N = w->shape[2];
   if (R == 0 || N == 0) return FZ_OK;
   fz_cuda_ctx *c = fz_cuda_ctx_of(be);
+  fz_cuda_stream(be);  // (makes the device current)
   cudaError_t e = cudaMemsetAsync(c->flag, 0x7f, sizeof(int), c->stream);  // 0x7f7f7f7f: no bad row
   if (e != cudaSuccess) return fz_cuda_fail(be, e, "gemm_segmented flag reset", err);
   FZ_LAUNCH(k_gemm_segmented, fz_cuda_blocks(R * N, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, c->stream)(

@@ -131,8 +131,8 @@ __global__ void k_global_pool(float *out, const float *x, int64_t planes, int64_
   }
 }
 
-#define ROW_GRID(rows) (unsigned)((rows) < 65535 ? (rows) : 65535), FZ_RED_THREADS, 0, fz_cuda_ctx_of(be)->stream
-#define EW_GRID(n) fz_cuda_blocks((n), FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, fz_cuda_ctx_of(be)->stream
+#define ROW_GRID(rows) (unsigned)((rows) < 65535 ? (rows) : 65535), FZ_RED_THREADS, 0, fz_cuda_stream(be)
+#define EW_GRID(n) fz_cuda_blocks((n), FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, fz_cuda_stream(be)
 #define DPTR(t) ((t) ? (const float *)(t)->data : NULL)
 
 int fz_cuda_layer_norm(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *gamma, const fz_tensor *beta,

@@ -85,7 +85,7 @@ int fz_cuda_lincomb(const fz_backend *be, fz_tensor *out, int n, const float *co
     a.c[i] = coef[i];
   }
   FZ_LAUNCH(k_lincomb, fz_cuda_blocks(numel, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0,
-            fz_cuda_ctx_of(be)->stream)((float *)out->data, a, numel);
+            fz_cuda_stream(be))((float *)out->data, a, numel);
   return fz_cuda_check_launch(be, "lincomb kernel", err);
 }
 
@@ -93,7 +93,7 @@ int fz_cuda_randn(const fz_backend *be, fz_tensor *out, uint64_t seed, uint64_t 
   int64_t n = fz_tensor_numel(out);
   if (n == 0) return FZ_OK;
   int64_t nblocks = (int64_t)(((offset + (uint64_t)n - 1) >> 2) - (offset >> 2) + 1);
-  FZ_LAUNCH(k_randn, fz_cuda_blocks(nblocks, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, fz_cuda_ctx_of(be)->stream)(
+  FZ_LAUNCH(k_randn, fz_cuda_blocks(nblocks, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, fz_cuda_stream(be))(
       (float *)out->data, n, seed, stream, offset, nblocks);
   return fz_cuda_check_launch(be, "randn kernel", err);
 }
@@ -104,7 +104,7 @@ int fz_cuda_randn_image(const fz_backend *be, fz_tensor *out, uint64_t seed, uin
   if (P == 0 || H == 0 || W == 0) return FZ_OK;
   int64_t per_row = (W + 3) / 4 + 1;  // a row of W numbers touches at most this many Philox blocks
   FZ_LAUNCH(k_randn_image, fz_cuda_blocks(P * H * per_row, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0,
-            fz_cuda_ctx_of(be)->stream)((float *)out->data, P, H, W, seed, stream_base, y0, x0, global_w, per_row);
+            fz_cuda_stream(be))((float *)out->data, P, H, W, seed, stream_base, y0, x0, global_w, per_row);
   return fz_cuda_check_launch(be, "randn_image kernel", err);
 }
 

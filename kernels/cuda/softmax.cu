@@ -41,7 +41,7 @@ __global__ void k_softmax_strided(float *out, const float *x, int64_t outer, int
 int fz_cuda_softmax(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t outer, int64_t len, int64_t inner,
                     fz_err *err) {
   if (outer == 0 || len == 0 || inner == 0) return FZ_OK;
-  cudaStream_t s = fz_cuda_ctx_of(be)->stream;
+  cudaStream_t s = fz_cuda_stream(be);
   if (inner == 1)
     FZ_LAUNCH(k_softmax_rows, (unsigned)(outer < 65535 ? outer : 65535), FZ_RED_THREADS, 0, s)((float *)out->data,
                                                                                                (const float *)x->data, outer, len);

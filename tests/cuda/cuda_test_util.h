@@ -37,7 +37,15 @@ static inline int cut_have_device(void) {
 }
 // Skips the calling test when there is no device (nvcc build on a machine without a GPU).
 #define CUT_NEED_DEVICE() do { if (!cut_have_device()) SKIP("no CUDA device"); } while (0)
+// Detail of the last CUDA error ("" on a GPU; the emulation's message under it).
+static inline const char *cut_detail(void) {
+#ifdef FZ_CUDA_EMULATED
+  return fz_simt::last_message();
+#else
+  return "";
+#endif
+}
 // Fails the test when a CUDA call does not succeed, naming the call and the error.
 #define CUT_OK(call) do { cudaError_t e_ = (call); \
-  CHECKF(e_ == cudaSuccess, "%s: %s", #call, cudaGetErrorName(e_)); } while (0)
+  CHECKF(e_ == cudaSuccess, "%s: %s %s", #call, cudaGetErrorName(e_), cut_detail()); } while (0)
 #endif

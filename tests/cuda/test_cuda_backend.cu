@@ -2,10 +2,12 @@
 // round trips, Philox noise bit-identical to the CPU backend (plain and tiled), lincomb in place, the
 // segmented GEMM's index check, a multi-op chain against the CPU backend, and `fusor devices` output.
 #include "cuda_test_util.h"
+#include "cuda_ops.h"
 #include <math.h>
 
 // Oracle: fz_backend_get's contract (runtime/backend.h) — "cuda:0" gives a backend of that name; a device
-// index beyond the machine's is FZ_EINVAL naming the count; no device at all is FZ_EUNSUP.
+// index beyond the machine's is FZ_EINVAL naming the count; no device at all is FZ_EUNSUP; with two
+// (emulated) devices, cuda:1 is a separate backend whose lincomb gives 2·x.
 TEST(cuda_backend_lookup_and_errors) {
   CUT_NEED_DEVICE();
   fz_err err;
@@ -15,6 +17,20 @@ TEST(cuda_backend_lookup_and_errors) {
   CHECK(fz_backend_get("cuda", 1, &err) == be);
   CHECK(fz_backend_cuda(9, &err) == NULL && err.code == FZ_EINVAL && strstr(err.msg, "device(s)"));
 #ifdef FZ_CUDA_EMULATED
+  fz_simt::set_device_count(2);  // a second device: its own table, name and stream; ops run on it
+  const fz_backend *be1 = fz_backend_cuda(1, &err);
+  CHECKF(be1 && be1 != be && strcmp(be1->name, "cuda:1") == 0, "cuda:1: %s", err.msg);
+  int64_t sh[1] = {5};
+  fz_tensor t1;
+  float h1[5] = {1, 2, 3, 4, 5}, r1[5];
+  const fz_tensor *xs1[1] = {&t1};
+  float two = 2.0f;
+  CHECK_OK(fz_tensor_alloc(&t1, be1, FZ_F32, 1, sh, &err), &err);
+  CHECK_OK(fz_tensor_upload(&t1, h1, sizeof h1, &err), &err);
+  CHECK_OK(fz_op_lincomb(be1, &t1, 1, &two, xs1, &err), &err);
+  CHECK_OK(fz_tensor_download(&t1, r1, sizeof r1, &err), &err);
+  fz_tensor_free(&t1);
+  for (int i = 0; i < 5; i++) CHECK(r1[i] == 2.0f * h1[i]);
   fz_simt::set_device_count(0);
   const fz_backend *none = fz_backend_cuda(0, &err);
   fz_simt::set_device_count(1);
@@ -226,3 +242,90 @@ TEST(cuda_list_devices_output) {
   CHECKF(ok, "output: %s", buf);
   free(buf);
 }
+
+// Runs out = alpha·op(a)·op(b) + beta·out for a [Ba?,·,·], b [Bb?,·,·], out [B,m,n] through the backend's
+// gemm (cuBLAS) and through the tiled kernel; returns the worse mixed error of the two against ref.
+static double gemm_both_paths(const fz_backend *be, int ta, int tb, int bcast_a, int64_t B, int64_t m, int64_t n, int64_t k,
+                              float alpha, float beta, fz_err *err, int *rc) {
+  int64_t na = (bcast_a ? 1 : B) * m * k, nb = B * k * n, nc = B * m * n;
+  float *ha = (float *)malloc(na * 4), *hb = (float *)malloc(nb * 4), *hc = (float *)malloc(nc * 4), *got = (float *)malloc(nc * 4);
+  fz_philox_fill_uniform(ha, (uint64_t)na, 9, 1, 0);
+  fz_philox_fill_uniform(hb, (uint64_t)nb, 9, 2, 0);
+  fz_philox_fill_uniform(hc, (uint64_t)nc, 9, 3, 0);
+  if (beta == 0.0f) for (int64_t i = 0; i < nc; i++) hc[i] = NAN;  // beta = 0 must not read out
+  int64_t sa[3] = {bcast_a ? 1 : B, ta ? k : m, ta ? m : k}, sb[3] = {B, tb ? n : k, tb ? k : n}, sc[3] = {B, m, n};
+  fz_tensor a, b, c;
+  double worst = 0;
+  *rc = fz_tensor_alloc(&a, be, FZ_F32, 3, sa, err);
+  if (!*rc) *rc = fz_tensor_alloc(&b, be, FZ_F32, 3, sb, err);
+  if (!*rc) *rc = fz_tensor_alloc(&c, be, FZ_F32, 3, sc, err);
+  if (!*rc) *rc = fz_tensor_upload(&a, ha, na * 4, err);
+  if (!*rc) *rc = fz_tensor_upload(&b, hb, nb * 4, err);
+  for (int path = 0; path < 2 && !*rc; path++) {
+    *rc = fz_tensor_upload(&c, hc, nc * 4, err);
+    if (!*rc) *rc = path ? fz_cuda_gemm_batched_tiled(be, &c, &a, &b, B, bcast_a ? 1 : B, B, m, n, k, ta, tb, alpha, beta, err)
+                         : fz_op_gemm_batched(be, &c, &a, &b, ta, tb, alpha, beta, err);
+    if (!*rc) *rc = fz_tensor_download(&c, got, nc * 4, err);
+    for (int64_t z = 0; !*rc && z < B; z++)
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+          const float *A = ha + (bcast_a ? 0 : z * m * k), *Bm = hb + z * k * n;
+          double s = 0;
+          for (int64_t p = 0; p < k; p++) s += (double)(ta ? A[p * m + i] : A[i * k + p]) * (tb ? Bm[j * k + p] : Bm[p * n + j]);
+          double ref = alpha * s + (beta == 0.0f ? 0.0 : beta * (double)hc[(z * m + i) * n + j]);
+          double e = fabs(got[(z * m + i) * n + j] - ref) / (1 + fabs(ref));
+          if (!(e <= worst)) worst = e;
+        }
+  }
+  fz_tensor_free(&a); fz_tensor_free(&b); fz_tensor_free(&c);
+  free(ha); free(hb); free(hc); free(got);
+  return worst;
+}
+
+// Oracle: a double-precision loop of out = alpha·op(a)·op(b) + beta·out (beta = 0 ignores out, which holds
+// NaN), for every transposition, a broadcast operand and odd sizes — through cuBLAS (the emulation's shim
+// checks the column-major call) and through the hand-written tiled kernel.
+TEST(cuda_gemm_cublas_and_tiled_paths) {
+  CUT_NEED_DEVICE();
+  fz_err err;
+  memset(&err, 0, sizeof err);
+  const fz_backend *be = fz_backend_cuda(0, &err);
+  CHECKF(be, "%s", err.msg);
+  for (int ta = 0; ta < 2; ta++)
+    for (int tb = 0; tb < 2; tb++)
+      for (int bc = 0; bc < 2; bc++) {
+        int rc = 0;
+        double e = gemm_both_paths(be, ta, tb, bc, 3, 37, 70, 19, bc ? -1.5f : 1.0f, bc ? 0.0f : 0.5f, &err, &rc);
+        CHECKF(rc == 0, "ta %d tb %d bcast %d: %s", ta, tb, bc, err.msg);
+        CHECKF(e <= 1e-5, "ta %d tb %d bcast %d: error %.3g", ta, tb, bc, e);
+      }
+}
+
+#ifdef FZ_CUDA_EMULATED
+// Oracle: the cuBLAS user guide — C = alpha·op(A)·op(B) + beta·C on column-major matrices with leading
+// dimensions (here A 2×3 with lda 4, so A(i,p) = A[i + 4p]); ld smaller than the rows is
+// CUBLAS_STATUS_INVALID_VALUE; and (the emulation's extra check) a matrix running past its allocation is
+// rejected with a message naming it.
+TEST(simt_cublas_shim_semantics) {
+  cublasHandle_t h;
+  CHECK(cublasCreate(&h) == CUBLAS_STATUS_SUCCESS);
+  float hA[12] = {1, 2, 0, 0, 3, 4, 0, 0, 5, 6, 0, 0}, hB[3] = {1, 10, 100}, hC[2] = {7, 7}, r[2];
+  float *A, *B, *C, one = 1.0f, two = 2.0f;
+  CUT_OK(cudaMalloc(&A, sizeof hA));
+  CUT_OK(cudaMalloc(&B, sizeof hB));
+  CUT_OK(cudaMalloc(&C, sizeof hC));
+  CUT_OK(cudaMemcpy(A, hA, sizeof hA, cudaMemcpyHostToDevice));
+  CUT_OK(cudaMemcpy(B, hB, sizeof hB, cudaMemcpyHostToDevice));
+  CUT_OK(cudaMemcpy(C, hC, sizeof hC, cudaMemcpyHostToDevice));
+  // C (2×1) = 1·A(2×3)·B(3×1) + 2·C: rows (1·1 + 3·10 + 5·100, 2·1 + 4·10 + 6·100) + 14 = (545, 656)
+  CHECK(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 2, 1, 3, &one, A, 4, B, 3, &two, C, 2) == CUBLAS_STATUS_SUCCESS);
+  CUT_OK(cudaMemcpy(r, C, sizeof r, cudaMemcpyDeviceToHost));
+  CHECKF(r[0] == 545 && r[1] == 656, "got %g %g", (double)r[0], (double)r[1]);
+  CHECK(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 2, 1, 3, &one, A, 1, B, 3, &two, C, 2) == CUBLAS_STATUS_INVALID_VALUE);
+  CHECK(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 2, 1, 4, &one, A, 4, B, 4, &two, C, 2) == CUBLAS_STATUS_INVALID_VALUE);
+  CHECKF(strstr(fz_simt::last_message(), "matrix A") || strstr(fz_simt::last_message(), "matrix B"), "%s", fz_simt::last_message());
+  CHECK(cublasDestroy(h) == CUBLAS_STATUS_SUCCESS);
+  CHECK(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, 2, 1, 3, &one, A, 4, B, 3, &two, C, 2) == CUBLAS_STATUS_NOT_INITIALIZED);
+  cudaFree(A); cudaFree(B); cudaFree(C);
+}
+#endif

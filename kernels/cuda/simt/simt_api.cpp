@@ -27,7 +27,8 @@ struct alloc_info { size_t size; alloc_kind kind; };
 
 // The emulated device(s): one table for all, since every "device" is the host's memory.
 struct device_state {
-  std::mutex mu;
+  std::mutex mu;      // allocations, streams, events, attributes
+  std::mutex msg_mu;  // the last message (api_record may run while mu is held)
   std::map<uintptr_t, alloc_info> allocs;
   size_t live_bytes = 0, live_count = 0;
   std::set<const void *> streams, events;
@@ -35,6 +36,7 @@ struct device_state {
   std::atomic<int> sticky{cudaSuccess};
   char msg[1024] = "";
   std::atomic<uint64_t> seed{1};
+  std::atomic<uint64_t> sched_launch{0};  // launches since the seed was set: part of each schedule's seed
   std::atomic<unsigned> preempt{2};
   std::atomic<int> workers{1}, ndev{1};
   size_t stack_bytes = 64 * 1024;
@@ -80,6 +82,7 @@ int device_range(const void *p, size_t n) {
   return find_alloc(p, n) ? 1 : -1;
 }
 
+// Host monotonic clock in milliseconds (event timestamps).
 double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -110,6 +113,7 @@ cudaError_t check_copy(void *dst, const void *src, size_t n, cudaMemcpyKind kind
   return cudaSuccess;
 }
 
+// A checked, synchronous copy (sticky errors first).
 cudaError_t do_copy(void *dst, const void *src, size_t n, cudaMemcpyKind kind, const char *fn) {
   cudaError_t st = api_sticky();
   if (st) return api_record(st, true, "%s: the device has a sticky error from an earlier kernel", fn);
@@ -119,6 +123,7 @@ cudaError_t do_copy(void *dst, const void *src, size_t n, cudaMemcpyKind kind, c
   return cudaSuccess;
 }
 
+// Pinned (page-locked) host memory: ordinary memory registered as pinned.
 cudaError_t host_alloc(void **p, size_t n, const char *fn) {
   if (!p) return api_record(cudaErrorInvalidValue, false, "%s: NULL result pointer", fn);
   *p = nullptr;
@@ -136,7 +141,7 @@ cudaError_t host_alloc(void **p, size_t n, const char *fn) {
 cudaError_t api_record(cudaError_t e, bool sticky, const char *fmt, ...) {
   device_state &d = dev();
   {
-    std::lock_guard<std::mutex> lk(d.mu);
+    std::lock_guard<std::mutex> lk(d.msg_mu);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(d.msg, sizeof d.msg, fmt, ap);
@@ -148,6 +153,14 @@ cudaError_t api_record(cudaError_t e, bool sticky, const char *fmt, ...) {
   }
   tl_last = e;
   return e;
+}
+void api_note(const char *fmt, ...) {
+  device_state &d = dev();
+  std::lock_guard<std::mutex> lk(d.msg_mu);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+  va_end(ap);
 }
 cudaError_t api_sticky() { return (cudaError_t)dev().sticky.load(); }
 bool api_stream_ok(cudaStream_t s) {
@@ -161,7 +174,12 @@ size_t api_max_dyn_smem(const void *func) {
   return it == dev().dyn_smem.end() ? SMEM_DEFAULT : it->second;
 }
 size_t api_smem_optin() { return SMEM_OPTIN; }
+bool api_device_extent_ok(const void *p, size_t bytes) {
+  std::lock_guard<std::mutex> lk(dev().mu);
+  return device_range(p, bytes) == 1;
+}
 uint64_t cfg_seed() { return dev().seed.load(); }
+uint64_t cfg_next_schedule_launch() { return dev().sched_launch.fetch_add(1); }
 unsigned cfg_preempt() { return dev().preempt.load(); }
 int cfg_workers() { return dev().workers.load(); }
 size_t cfg_stack_bytes() { return dev().stack_bytes; }
@@ -172,7 +190,10 @@ bool pointer_ok_for_kernel(const void *p) {
   return find_alloc(p, 0) != nullptr;
 }
 
-void set_schedule_seed(uint64_t seed) { dev().seed = seed; }
+void set_schedule_seed(uint64_t seed) {
+  dev().seed = seed;
+  dev().sched_launch = 0;  // so that a seed reproduces the same schedules from here on
+}
 uint64_t schedule_seed() { return dev().seed.load(); }
 void set_preempt(unsigned n) { dev().preempt = n; }
 void set_workers(int n) { dev().workers = std::max(1, std::min(64, n)); }

@@ -162,7 +162,9 @@ static inline cudaError_t cudaFuncSetAttribute(void (*func)(P...), cudaFuncAttri
 namespace fz_simt {
 // Schedule seed: 0 runs blocks in order and each block's threads in order, switching only when a thread
 // blocks; any other value randomises block order, the choice of the next thread at every switch and
-// preemption at yield points (atomics, fences, FZ_SIMT_YIELD). Default: env FZ_SIMT_SEED, else 1.
+// preemption at yield points (atomics, fences, FZ_SIMT_YIELD). Default: env FZ_SIMT_SEED, else 1. Each
+// launch's schedule derives from the seed and the number of launches since the seed was set, so setting
+// a seed and re-running the same launches reproduces the same interleavings.
 void set_schedule_seed(uint64_t seed);
 uint64_t schedule_seed();
 // Preemption at yield points: a switch with probability 1/n (0 = never). Default: env FZ_SIMT_PREEMPT, else 2.

@@ -40,6 +40,9 @@ void stack_free(void *lo, size_t size);
 // Records e as the calling thread's last error (and the device's sticky error when sticky), with the
 // printf-formatted detail for last_message(). Returns e.
 cudaError_t api_record(cudaError_t e, bool sticky, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+// Records the printf-formatted detail for last_message() without touching the CUDA error state (cuBLAS /
+// cuDNN / cuFFT failures report through their own status codes).
+void api_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 // The device's sticky error (cudaSuccess when none).
 cudaError_t api_sticky();
 // 1 when s is the legacy / per-thread default stream or a live created stream.
@@ -48,8 +51,12 @@ bool api_stream_ok(cudaStream_t s);
 size_t api_max_dyn_smem(const void *func);
 // Opt-in maximum of dynamic shared memory per block of the emulated device.
 size_t api_smem_optin();
+// 1 when [p, p + bytes) lies inside one live device allocation (bytes > 0).
+bool api_device_extent_ok(const void *p, size_t bytes);
 // Configuration (environment defaults, see simt_api.h).
 uint64_t cfg_seed();
+// Index of this launch since the schedule seed was last set (mixed into the launch's schedule).
+uint64_t cfg_next_schedule_launch();
 unsigned cfg_preempt();
 int cfg_workers();
 size_t cfg_stack_bytes();

@@ -49,23 +49,27 @@ template <class F> inline auto with_rounding(int mode, F f) -> decltype(f()) {
 }
 }  // namespace fz_simt
 
-// ---- explicitly rounded arithmetic (never contracted) -----------------------------------------------------
+// ---- explicitly rounded arithmetic (never contracted into an FMA; volatile operands keep g++ honest).
+// Round-to-nearest is the default mode, so the _rn forms are the plain operations; the others switch mode.
+#define FZ_SIMT_RN(name, T, expr) \
+  static inline T name(T a, T b) { volatile T x = a, y = b; return expr; }
 #define FZ_SIMT_RND(name, T, mode, expr) \
   static inline T name(T a, T b) { return fz_simt::with_rounding(mode, [&]() -> T { volatile T x = a, y = b; return expr; }); }
-FZ_SIMT_RND(__fadd_rn, float, FE_TONEAREST, x + y)
+FZ_SIMT_RN(__fadd_rn, float, x + y)
 FZ_SIMT_RND(__fadd_rz, float, FE_TOWARDZERO, x + y)
 FZ_SIMT_RND(__fadd_ru, float, FE_UPWARD, x + y)
 FZ_SIMT_RND(__fadd_rd, float, FE_DOWNWARD, x + y)
-FZ_SIMT_RND(__fsub_rn, float, FE_TONEAREST, x - y)
-FZ_SIMT_RND(__fmul_rn, float, FE_TONEAREST, x * y)
+FZ_SIMT_RN(__fsub_rn, float, x - y)
+FZ_SIMT_RN(__fmul_rn, float, x * y)
 FZ_SIMT_RND(__fmul_rz, float, FE_TOWARDZERO, x * y)
 FZ_SIMT_RND(__fmul_ru, float, FE_UPWARD, x * y)
 FZ_SIMT_RND(__fmul_rd, float, FE_DOWNWARD, x * y)
-FZ_SIMT_RND(__fdiv_rn, float, FE_TONEAREST, x / y)
-FZ_SIMT_RND(__dadd_rn, double, FE_TONEAREST, x + y)
-FZ_SIMT_RND(__dsub_rn, double, FE_TONEAREST, x - y)
-FZ_SIMT_RND(__dmul_rn, double, FE_TONEAREST, x * y)
-FZ_SIMT_RND(__ddiv_rn, double, FE_TONEAREST, x / y)
+FZ_SIMT_RN(__fdiv_rn, float, x / y)
+FZ_SIMT_RN(__dadd_rn, double, x + y)
+FZ_SIMT_RN(__dsub_rn, double, x - y)
+FZ_SIMT_RN(__dmul_rn, double, x * y)
+FZ_SIMT_RN(__ddiv_rn, double, x / y)
+#undef FZ_SIMT_RN
 #undef FZ_SIMT_RND
 static inline float __fmaf_rn(float a, float b, float c) { return fmaf(a, b, c); }
 static inline float __fmaf_rz(float a, float b, float c) {

@@ -247,15 +247,17 @@ void deadlock(worker &w) {
   }
   int o = snprintf(w.msg, sizeof w.msg, "kernel %s, block (%u,%u,%u): deadlock: %d threads wait at __syncthreads, %d in warp "
                    "operations, %d exited", w.cur->cfg.name, w.bi.idx.x, w.bi.idx.y, w.bi.idx.z, bar, warp, w.exited);
-  if (first_warp >= 0 && o > 0 && (size_t)o < sizeof w.msg) {
+  if (first_warp >= 0 && o > 0 && (size_t)o < sizeof w.msg) {  // the warp operations open in that warp
     const fiber &f = w.fibers[first_warp];
     const warp_state &ws = w.warps[f.tc.warp];
+    int shown = 0;
     for (const auto &r : ws.rec)
-      if (r.used && r.arrived != r.mask && (r.arrived & (1u << f.tc.lane))) {
-        snprintf(w.msg + o, sizeof w.msg - (size_t)o, " (thread %d waits in %s with mask 0x%08x; lanes 0x%08x arrived, the "
-                 "others wait elsewhere)", first_warp, op_name(r.op), r.mask, r.arrived);
-        break;
+      if (r.used && r.arrived != r.mask && shown < 3 && o > 0 && (size_t)o < sizeof w.msg) {
+        o += snprintf(w.msg + o, sizeof w.msg - (size_t)o, "%s lanes 0x%08x of warp %u wait in %s with mask 0x%08x",
+                      shown ? ";" : " (", r.arrived, f.tc.warp, op_name(r.op), r.mask);
+        shown++;
       }
+    if (shown && o > 0 && (size_t)o < sizeof w.msg) snprintf(w.msg + o, sizeof w.msg - (size_t)o, ")");
   }
   w.failed = true;
 }
@@ -475,18 +477,15 @@ uint64_t warp_collective(int op, unsigned mask, uint64_t value, int arg, int wid
     failf(f, "%s with mask 0x%08x waits for lanes 0x%08x that have exited", name, mask, mask & ws.exited);
   if (op >= WOP_SHFL_IDX && op <= WOP_SHFL_XOR && (width < 1 || width > 32 || (width & (width - 1))))
     failf(f, "%s with width %d: the width must be a power of 2 in [1, 32]", name, width);
+  // Join the open operation of the same kind, width and mask that this lane has not reached yet (lanes
+  // of a warp may have several operations with different masks in flight, as with independent thread
+  // scheduling); lanes that can never meet are reported by the deadlock check.
   warp_rec *rec = nullptr;
-  for (auto &r : ws.rec) {
-    if (!r.used || r.arrived == r.mask || !(r.mask & bit)) continue;
-    if (r.mask != mask)
-      failf(f, "%s with mask 0x%08x while lanes 0x%08x wait in %s with mask 0x%08x (the lanes of one warp operation must "
-               "pass the same mask)", name, mask, r.arrived, op_name(r.op), r.mask);
-    if (r.op != op || r.width != width)
-      failf(f, "%s (width %d) while lanes 0x%08x of the same mask wait in %s (width %d): divergent warp operations", name,
-            width, r.arrived, op_name(r.op), r.width);
-    rec = &r;
-    break;
-  }
+  for (auto &r : ws.rec)
+    if (r.used && r.arrived != r.mask && r.mask == mask && r.op == op && r.width == width && !(r.arrived & bit)) {
+      rec = &r;
+      break;
+    }
   if (!rec) {
     for (auto &r : ws.rec)
       if (!r.used) { rec = &r; break; }
@@ -630,7 +629,8 @@ cudaError_t launch(const launch_cfg &cfg, void (*body)(void *), void *ctx, const
   j.body = body;
   j.ctx = ctx;
   j.nblocks = (uint64_t)g.x * g.y * g.z;
-  j.id = g_launches.fetch_add(1);
+  g_launches.fetch_add(1);
+  j.id = cfg_next_schedule_launch();
   j.seed = cfg_seed();
   j.preempt = cfg_preempt();
   j.msg[0] = 0;

@@ -1,0 +1,208 @@
+// kmeans.cu — the three k-means steps of CANConv on the GPU, with the CPU backend's exact arithmetic so that
+// both pick the same points and assignments: squared distances Σ_d (x_d − c_d)² in f32 in dimension order
+// without fused multiply-adds (__fmul_rn / __fadd_rn), ties to the lowest centroid, sums in double over
+// blocks of 4096 points combined in block order (runtime/ops_seq.h documents the seeding).
+//  * init (k-means++): one block per image; threads update the distances to the nearest chosen centroid and
+//    the per-block sums, one thread walks the sums to the sampled point (a sequential choice by definition);
+//  * assign: one thread per point, counting changed entries with an atomic;
+//  * update: one thread per (image, cluster, dimension) sums its cluster's coordinates in point order.
+// Roofline: assign reads N·D + K·D floats and does 3·N·K·D FLOPs: compute bound for CANConv's K; init is
+// K sequential rounds of N·D work; update re-reads the points per (cluster, dimension): a first version.
+#include "cuda_ops.h"
+#include "device_util.cuh"
+
+#define KM_PBLK 4096
+#define KM_THREADS 256
+
+// Squared L2 distance of two D-vectors, f32, in dimension order, no contraction into FMA.
+__device__ __forceinline__ float fz_km_dist2(const float *a, const float *b, int64_t D) {
+  float s = 0.0f;
+  for (int64_t d = 0; d < D; d++) {
+    float t = __fsub_rn(a[d], b[d]);
+    s = __fadd_rn(s, __fmul_rn(t, t));
+  }
+  return s;
+}
+
+// The f32 uniform of index j of (seed, stream), as fz_philox_fill_uniform computes it.
+__device__ __forceinline__ float fz_km_uniform(uint64_t seed, uint64_t stream, uint64_t j) {
+  uint32_t w[4];
+  fz_philox_block(seed, stream, j >> 2, w);
+  float u = (float)fz_u32_to_open01(w[j & 3]);
+  return u >= 1.0f ? 0x1.fffffep-1f : u;
+}
+
+// k-means++ seeding of image blockIdx.x: d2 [Bt, N] and bs [Bt, nblk] are scratch.
+__global__ void k_kmeans_init(float *cent, int32_t *chosen, const float *x, float *d2_all, double *bs_all, int64_t N,
+                              int64_t D, int64_t K, uint64_t seed, uint64_t stream) {
+  __shared__ int64_t pick;
+  const int64_t b = blockIdx.x, nblk = (N + KM_PBLK - 1) / KM_PBLK;
+  const float *xb = x + b * N * D;
+  float *cb = cent + b * K * D, *d2 = d2_all + b * N;
+  double *bs = bs_all + b * nblk;
+  for (int64_t j = 0; j < K; j++) {
+    float u = fz_km_uniform(seed, stream + (uint64_t)b, (uint64_t)j);
+    if (j > 0) {
+      for (int64_t k = threadIdx.x; k < nblk; k += blockDim.x) {  // block sums, each in point order
+        int64_t e = (k + 1) * KM_PBLK < N ? (k + 1) * KM_PBLK : N;
+        double s = 0.0;
+        for (int64_t i = k * KM_PBLK; i < e; i++) s += d2[i];
+        bs[k] = s;
+      }
+      __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+      int64_t idx = -1;
+      if (j > 0) {
+        double total = 0.0;
+        for (int64_t k = 0; k < nblk; k++) total += bs[k];
+        if (total > 0) {
+          double target = (double)u * total, acc = 0.0;
+          int64_t last_pos = -1;
+          for (int64_t k = 0; k < nblk && idx < 0; k++) {
+            int64_t e = (k + 1) * KM_PBLK < N ? (k + 1) * KM_PBLK : N;
+            if (acc + bs[k] <= target) {  // the target lies beyond this block
+              acc += bs[k];
+              for (int64_t i = e - 1; i >= k * KM_PBLK; i--)
+                if (d2[i] > 0) { last_pos = i; break; }
+              continue;
+            }
+            for (int64_t i = k * KM_PBLK; i < e; i++) {
+              if (d2[i] > 0) last_pos = i;
+              acc += d2[i];
+              if (acc > target && d2[i] > 0) { idx = i; break; }
+            }
+          }
+          if (idx < 0) idx = last_pos;
+        }
+      }
+      if (idx < 0) {  // first centroid, or every point coincides with a chosen centroid
+        idx = (int64_t)((double)u * (double)N);
+        if (idx > N - 1) idx = N - 1;
+      }
+      pick = idx;
+      if (chosen) chosen[b * K + j] = (int32_t)idx;
+    }
+    __syncthreads();
+    const int64_t idx = pick;
+    for (int64_t d = threadIdx.x; d < D; d += blockDim.x) cb[j * D + d] = xb[idx * D + d];
+    __syncthreads();
+    for (int64_t i = threadIdx.x; i < N; i += blockDim.x) {
+      float v = fz_km_dist2(xb + i * D, cb + j * D, D);
+      if (j == 0 || v < d2[i]) d2[i] = v;
+    }
+    __syncthreads();
+  }
+}
+
+// assign[b, i] = nearest centroid (ties: lowest index); *changed += entries that differ from before.
+__global__ void k_kmeans_assign(int32_t *assign, const float *x, const float *cent, int64_t Bt, int64_t N, int64_t D,
+                                int64_t K, unsigned long long *changed) {
+  int64_t total = Bt * N, step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
+    const int64_t b = t / N;
+    const float *xi = x + t * D, *cb = cent + b * K * D;
+    float best = INFINITY;
+    int32_t bi = 0;
+    for (int64_t k = 0; k < K; k++) {
+      float v = fz_km_dist2(xi, cb + k * D, D);
+      if (v < best) { best = v; bi = (int32_t)k; }
+    }
+    if (changed && assign[t] != bi) atomicAdd(changed, 1ull);
+    assign[t] = bi;
+  }
+}
+
+// cent[b, c, d] = mean of the points assigned to c (double sums per 4096-point block, blocks in order);
+// counts[b, c] = cluster size; empty clusters keep their centroid. An assignment outside [0, K) records the
+// smallest such flat index b·N + i in *flag.
+__global__ void k_kmeans_update(float *cent, int32_t *counts, const float *x, const int32_t *assign, int64_t Bt, int64_t N,
+                                int64_t D, int64_t K, int *flag) {
+  int64_t total = Bt * K * D, step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
+    const int64_t d = t % D, c = (t / D) % K, b = t / (D * K);
+    const int32_t *ab = assign + b * N;
+    const float *xb = x + b * N * D;
+    double sum = 0.0;
+    int64_t n = 0;
+    for (int64_t k0 = 0; k0 < N; k0 += KM_PBLK) {
+      int64_t e = k0 + KM_PBLK < N ? k0 + KM_PBLK : N;
+      double s = 0.0;
+      for (int64_t i = k0; i < e; i++) {
+        int32_t a = ab[i];
+        if (a < 0 || a >= K) {
+          if (c == 0 && d == 0) atomicMin(flag, (int)(b * N + i < 0x7f7f7f7f ? b * N + i : 0x7f7f7f7e));
+          continue;
+        }
+        if (a == c) { s += xb[i * D + d]; n++; }
+      }
+      sum += s;
+    }
+    if (counts && d == 0) counts[b * K + c] = (int32_t)n;
+    if (n > 0) cent[(b * K + c) * D + d] = (float)(sum / (double)n);
+  }
+}
+
+int fz_cuda_kmeans_init(const fz_backend *be, fz_tensor *centroids, fz_tensor *chosen, const fz_tensor *x, int64_t Bt,
+                        int64_t N, int64_t D, int64_t K, uint64_t seed, uint64_t stream, fz_err *err) {
+  if (Bt == 0 || K == 0) return FZ_OK;
+  int64_t nblk = (N + KM_PBLK - 1) / KM_PBLK;
+  size_t d2_bytes = ((size_t)(Bt * N) * sizeof(float) + 15) & ~(size_t)15;
+  char *scratch = (char *)fz_cuda_scratch(be, d2_bytes + (size_t)(Bt * nblk) * sizeof(double), err);
+  if (!scratch) return err ? (int)err->code : FZ_ENOMEM;
+  if (Bt > 65535) return fz_fail(err, FZ_EUNSUP, "%s: kmeans_init of %lld images at once", be->name, (long long)Bt);
+  FZ_LAUNCH(k_kmeans_init, (unsigned)Bt, KM_THREADS, 0, fz_cuda_stream(be))(
+      (float *)centroids->data, chosen ? (int32_t *)chosen->data : NULL, (const float *)x->data, (float *)scratch,
+      (double *)(scratch + d2_bytes), N, D, K, seed, stream);
+  return fz_cuda_check_launch(be, "kmeans_init kernel", err);
+}
+
+int fz_cuda_kmeans_assign(const fz_backend *be, fz_tensor *assign, const fz_tensor *x, const fz_tensor *centroids, int64_t Bt,
+                          int64_t N, int64_t D, int64_t K, int64_t *changed, fz_err *err) {
+  if (Bt * N == 0) { if (changed) *changed = 0; return FZ_OK; }
+  fz_cuda_ctx *c = fz_cuda_ctx_of(be);
+  fz_cuda_stream(be);  // (makes the device current)
+  unsigned long long *cnt = NULL;
+  if (changed) {
+    cnt = (unsigned long long *)fz_cuda_scratch(be, sizeof *cnt, err);
+    if (!cnt) return err ? (int)err->code : FZ_ENOMEM;
+    cudaError_t e = cudaMemsetAsync(cnt, 0, sizeof *cnt, c->stream);
+    if (e != cudaSuccess) return fz_cuda_fail(be, e, "kmeans_assign counter reset", err);
+  }
+  FZ_LAUNCH(k_kmeans_assign, fz_cuda_blocks(Bt * N, KM_THREADS, FZ_EW_MAX_BLOCKS), KM_THREADS, 0, c->stream)(
+      (int32_t *)assign->data, (const float *)x->data, (const float *)centroids->data, Bt, N, D, K, cnt);
+  int rc = fz_cuda_check_launch(be, "kmeans_assign kernel", err);
+  if (rc || !changed) return rc;
+  unsigned long long h = 0;
+  cudaError_t e = cudaMemcpyAsync(&h, cnt, sizeof h, cudaMemcpyDeviceToHost, c->stream);
+  if (e == cudaSuccess) e = cudaStreamSynchronize(c->stream);
+  if (e != cudaSuccess) return fz_cuda_fail(be, e, "kmeans_assign changed count", err);
+  *changed = (int64_t)h;
+  return FZ_OK;
+}
+
+int fz_cuda_kmeans_update(const fz_backend *be, fz_tensor *centroids, fz_tensor *counts, const fz_tensor *x,
+                          const fz_tensor *assign, int64_t Bt, int64_t N, int64_t D, int64_t K, fz_err *err) {
+  if (Bt * K * D == 0) return FZ_OK;
+  fz_cuda_ctx *c = fz_cuda_ctx_of(be);
+  fz_cuda_stream(be);  // (makes the device current)
+  cudaError_t e = cudaMemsetAsync(c->flag, 0x7f, sizeof(int), c->stream);  // 0x7f7f7f7f: no bad assignment
+  if (e != cudaSuccess) return fz_cuda_fail(be, e, "kmeans_update flag reset", err);
+  FZ_LAUNCH(k_kmeans_update, fz_cuda_blocks(Bt * K * D, KM_THREADS, FZ_EW_MAX_BLOCKS), KM_THREADS, 0, c->stream)(
+      (float *)centroids->data, counts ? (int32_t *)counts->data : NULL, (const float *)x->data,
+      (const int32_t *)assign->data, Bt, N, D, K, c->flag);
+  int rc = fz_cuda_check_launch(be, "kmeans_update kernel", err);
+  if (rc) return rc;
+  int bad = 0;
+  if ((e = cudaMemcpyAsync(&bad, c->flag, sizeof bad, cudaMemcpyDeviceToHost, c->stream)) != cudaSuccess ||
+      (e = cudaStreamSynchronize(c->stream)) != cudaSuccess)
+    return fz_cuda_fail(be, e, "kmeans_update assignment check", err);
+  if (bad != 0x7f7f7f7f) {
+    int32_t v = 0;
+    if ((e = cudaMemcpy(&v, (const int32_t *)assign->data + bad, sizeof v, cudaMemcpyDeviceToHost)) != cudaSuccess)
+      return fz_cuda_fail(be, e, "kmeans_update assignment check", err);
+    return fz_fail(err, FZ_EINVAL, "kmeans_update: assignment[%lld][%lld] = %d is outside [0, %lld)", (long long)(bad / N),
+                   (long long)(bad % N), v, (long long)K);
+  }
+  return FZ_OK;
+}
