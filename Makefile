@@ -105,7 +105,7 @@ probe:
 	@echo "  $(call mark,$(HAVE_NVCC)) nvcc   $(call mark,$(HAVE_CUBLAS)) cuBLAS   $(call mark,$(HAVE_CUDNN)) cuDNN   $(call mark,$(HAVE_NCCL)) NCCL   $(call mark,$(HAVE_MPI)) MPI"
 	@echo "  $(call mark,$(HAVE_OPENMP)) OpenMP   $(call mark,$(HAVE_OPENBLAS)) OpenBLAS   $(call mark,$(HAVE_GDAL)) GDAL   $(call mark,$(HAVE_HDF5)) HDF5   $(call mark,$(HAVE_MATIO)) matio"
 	@echo "  $(call mark,$(HAVE_ZIP)) libzip   $(call mark,$(HAVE_CJSON)) cJSON   $(call mark,$(HAVE_FFTW)) FFTW   $(call mark,$(HAVE_STB)) stb"
-	@$(if $(HAVE_NVCC),echo "  CUDA backend: kernels/cuda (none yet: CPU engine only)",echo "  no nvcc: building the CPU engine only")
+	@$(if $(HAVE_NVCC),echo "  CUDA backend: make cuda-check (nvcc sm_80/86/89/90) - make fusor-cuda / test-gpu - emulated: make test-cuda-emu",echo "  no nvcc: building the CPU engine only")
 
 deps:
 	@bash tools/deps.sh
@@ -115,11 +115,13 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/fusor_tests $(T)
 	@bash tests/cli_test.sh $(BUILD)/fusor
+	@$(MAKE) --no-print-directory test-cuda-emu
 
 asan: deps
 	@$(MAKE) --no-print-directory probe $(BUILD)/asan/fusor_tests $(BUILD)/asan/fusor
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/asan/fusor_tests $(T)
 	@ASAN_OPTIONS=detect_leaks=1 bash tests/cli_test.sh $(BUILD)/asan/fusor
+	@$(MAKE) --no-print-directory asan-cuda-emu
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -2,6 +2,7 @@
 // metadata; tensors keep their dtype; output written atomically, never over an existing file
 // unless --force.
 #include "cli.h"
+#include "../models/model.h"
 #include "weights.h"
 #include "weights_convert.h"
 #include <stdio.h>
@@ -19,7 +20,7 @@ static const struct { const char *arch; fz_weights_keymap_fn fn; } keymaps[] = {
 static fz_weights_keymap_fn find_keymap(const char *arch) {
   for (int i = 0; keymaps[i].arch; i++)
     if (!strcmp(keymaps[i].arch, arch)) return keymaps[i].fn;
-  return NULL;
+  return fz_model_keymap(arch);
 }
 
 // Prints the help text.

@@ -2,7 +2,7 @@
 # Installs the Debian packages fusor builds against; prints the one command to run when not root.
 set -eu
 PKGS="pkg-config libopenblas-dev libhdf5-dev libstb-dev libcjson-dev libzip-dev libmatio-dev
-      libgdal-dev libfftw3-dev libopenmpi-dev openmpi-bin clang libclang-rt-14-dev libonnx-testdata"
+      libgdal-dev libfftw3-dev libopenmpi-dev openmpi-bin clang libclang-rt-14-dev libonnx-testdata g++"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
