@@ -221,7 +221,7 @@ static int cannet_keymap(fz_weights *w, fz_err *err) {
 }
 
 const fz_arch fz_arch_cannet = {"cannet", "CANNet (Duanyll 2024): CANConv with per-image k-means, WV3/GF2/QB checkpoints",
-                                cannet_detect, cannet_init, cannet_forward, cannet_release, cannet_keymap};
+                                cannet_detect, cannet_init, cannet_forward, cannet_release, cannet_keymap, NULL};
 
 int fz_cannet_set_clusters(fz_pan_model *m, const int32_t *const idx[3], const int64_t n[3], fz_err *err) {
   if (m->arch != &fz_arch_cannet) return fz_fail(err, FZ_EINVAL, "cluster maps apply to cannet models only, not %s", m->info.arch);

@@ -44,4 +44,4 @@ static int dicnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *ou
 static void dicnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_dicnn = {"dicnn", "DiCNN (He 2019), DLPan-Toolbox: lms + 3 convs on [lms, pan]", dicnn_detect, dicnn_init,
-                               dicnn_forward, dicnn_release, fz_keymap_dicnn};
+                               dicnn_forward, dicnn_release, fz_keymap_dicnn, NULL};

@@ -52,4 +52,4 @@ static int drpnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *ou
 static void drpnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_drpnn = {"drpnn", "DRPNN (Wei 2017), DLPan-Toolbox: 11 7x7 convs with a residual on [lms, pan]",
-                               drpnn_detect, drpnn_init, drpnn_forward, drpnn_release, fz_keymap_drpnn};
+                               drpnn_detect, drpnn_init, drpnn_forward, drpnn_release, fz_keymap_drpnn, NULL};

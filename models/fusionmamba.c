@@ -291,4 +291,4 @@ static int fm_keymap(fz_weights *w, fz_err *err) {
 }
 
 const fz_arch fz_arch_fusionmamba = {"fusionmamba", "FusionMamba (TGRS 2024): dual-input cross-scan Mamba U-nets, WV3 (256x256 tiles)",
-                                     fm_detect, fm_init, fm_forward, fm_release, fm_keymap};
+                                     fm_detect, fm_init, fm_forward, fm_release, fm_keymap, NULL};

@@ -45,4 +45,4 @@ static void fusionnet_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_fusionnet = {"fusionnet", "FusionNet (Deng 2021), DLPan-Toolbox: lms + ResNet on pan - lms",
                                    fusionnet_detect, fusionnet_init, fusionnet_forward, fusionnet_release,
-                                   fz_keymap_fusionnet};
+                                   fz_keymap_fusionnet, NULL};

@@ -10,7 +10,7 @@ extern const fz_arch fz_arch_cannet, fz_arch_fusionmamba;
 
 static const fz_arch *const g_archs[] = {
     &fz_arch_pnn, &fz_arch_pannet, &fz_arch_dicnn, &fz_arch_msdcnn, &fz_arch_fusionnet, &fz_arch_drpnn,
-    &fz_arch_cannet, &fz_arch_fusionmamba,
+    &fz_arch_cannet, &fz_arch_fusionmamba, &fz_arch_ssdiff,
 };
 #define N_ARCHS ((int)(sizeof g_archs / sizeof g_archs[0]))
 
@@ -187,6 +187,7 @@ int fz_model_from_weights(const fz_weights *w, const char *display, const fz_bac
   snprintf(m->info.arch, sizeof m->info.arch, "%s", a->name);
   int rc = common_hparams(m, err);
   if (!rc) rc = a->init(m, err);
+  if (!rc && a->gen) a->gen->sampler_default(&m->gen.cfg, &m->gen.tin);
   if (!rc) {
     double v;
     if (fz_hp_num(m->hparams, "spectral_num", &v) && (int)v != m->info.bands)
@@ -251,6 +252,12 @@ int fz_model_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, f
   if (out->be != m->be || in->pan->be != m->be)
     return fz_fail(err, FZ_EINVAL, "%s (%s): inputs and output must live on the model's backend (%s)", m->display, I->arch,
                    m->be->name);
+  if (m->arch->gen) {  // a generative model: the forward is a sampler run; tile n gets noise image next_image + n
+    int rc = m->arch->gen->sample(m, in, NULL, m->gen.next_image, NULL, NULL, out, err);
+    if (rc) return fz_wrap(err, "%s sampling", I->arch);
+    m->gen.next_image += (uint64_t)n;
+    return FZ_OK;
+  }
   int rc = m->arch->forward(m, in, out, err);
   if (rc) return fz_wrap(err, "%s forward", I->arch);
   return FZ_OK;

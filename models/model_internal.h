@@ -3,8 +3,31 @@
 #ifndef FZ_MODEL_INTERNAL_H
 #define FZ_MODEL_INTERNAL_H
 #include "model.h"
+#include "generative.h"
 
 #define FZ_MODEL_MAX_SLOTS 48
+
+// The sampling hooks of a generative architecture (diffusion, flow matching, bridge): its network is a
+// denoiser / velocity field, and a forward is a whole sampler run (models/generative.c drives them).
+typedef struct fz_gen_ops {
+  // The sampler the model was released or trained with: configuration and network time input.
+  void (*sampler_default)(fz_sampler_config *cfg, fz_time_input *tin);
+  // Checks a sampler configuration against the model (process, parameterisation) and completes its defaults;
+  // the error names what does not fit.
+  int (*check_sampler)(fz_pan_model *m, fz_sampler_config *cfg, fz_time_input tin, fz_err *err);
+  // Samples a tile batch with m->gen's sampler (see fz_model_sample for the arguments).
+  int (*sample)(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *x_T, uint64_t image_index, fz_step_fn on_step,
+                void *step_user, fz_tensor *out, fz_err *err);
+} fz_gen_ops;
+
+// The sampler state of a generative model (unused by regression nets).
+typedef struct fz_gen_state {
+  fz_sampler_config cfg;  // the sampler a forward runs
+  fz_time_input tin;      // what the network's time embedding receives
+  uint64_t seed;          // noise seed
+  uint64_t next_image;    // noise image index of the next forward's first tile (reset per scene)
+  uint64_t evals;         // network evaluations so far (a batch of N tiles counts N)
+} fz_gen_state;
 
 // One registered architecture.
 typedef struct fz_arch {
@@ -20,6 +43,8 @@ typedef struct fz_arch {
   void (*release)(fz_pan_model *m);
   // `fusor convert` key mapping (NULL: names kept, only the generic hparams inference runs).
   fz_weights_keymap_fn keymap;
+  // Generative architectures only (NULL for regression nets, whose forward is the network).
+  const fz_gen_ops *gen;
 } fz_arch;
 
 // A reusable scratch buffer of the pool (grown, never shrunk).
@@ -39,6 +64,7 @@ struct fz_pan_model {
   int nparams, cap_params;
   fz_slot slots[FZ_MODEL_MAX_SLOTS];
   void *priv;               // architecture state
+  fz_gen_state gen;         // sampler state (generative architectures)
 };
 
 // ---- hyper-parameters (flat JSON object of fusor.hparams)
@@ -102,6 +128,10 @@ int fz_add(fz_pan_model *m, fz_tensor *out, const fz_tensor *a, const fz_tensor 
 
 // ---- registry of architecture tables (defined in each models/<arch>.c)
 extern const fz_arch fz_arch_pnn, fz_arch_pannet, fz_arch_dicnn, fz_arch_msdcnn, fz_arch_fusionnet, fz_arch_drpnn;
+// Generative architectures (listed in g_archs of model.c like the others).
+extern const fz_arch fz_arch_ssdiff;
+// Adds n network evaluations to m's count (called by a generative architecture's model callback).
+void fz_gen_count(fz_pan_model *m, uint64_t n);
 
 // Shared keymap core: drops tensors whose name starts with alias_prefix when the name with the prefix
 // replaced by `canon` (formatted with the index) exists; then records spectral_num = bands and, for

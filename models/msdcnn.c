@@ -71,4 +71,4 @@ static int msdcnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *o
 static void msdcnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_msdcnn = {"msdcnn", "MSDCNN (Yuan 2018), DLPan-Toolbox: multi-scale deep + shallow branches on [lms, pan]",
-                                msdcnn_detect, msdcnn_init, msdcnn_forward, msdcnn_release, fz_keymap_msdcnn};
+                                msdcnn_detect, msdcnn_init, msdcnn_forward, msdcnn_release, fz_keymap_msdcnn, NULL};

@@ -75,4 +75,4 @@ static void pannet_release(fz_pan_model *m) {
 }
 
 const fz_arch fz_arch_pannet = {"pannet", "PanNet (Yang 2017), DLPan-Toolbox: lms + ResNet on high-passed ms (deconv x4) and pan",
-                                pannet_detect, pannet_init, pannet_forward, pannet_release, fz_keymap_pannet};
+                                pannet_detect, pannet_init, pannet_forward, pannet_release, fz_keymap_pannet, NULL};

@@ -45,4 +45,4 @@ static int pnn_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out,
 static void pnn_release(fz_pan_model *m) { free(m->priv); }
 
 const fz_arch fz_arch_pnn = {"pnn", "PNN (Masi 2016), DLPan-Toolbox: 3 valid convs on replicate-padded [lms, pan]",
-                             pnn_detect, pnn_init, pnn_forward, pnn_release, fz_keymap_pnn};
+                             pnn_detect, pnn_init, pnn_forward, pnn_release, fz_keymap_pnn, NULL};

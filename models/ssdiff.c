@@ -39,22 +39,20 @@ void fz_ssdiff_sampler_default(fz_sampler_config *cfg, fz_time_input *tin) {
   if (tin) *tin = FZ_TIN_RESPACED;
 }
 
+// The gen hook check_sampler: SSDiff is a VP diffusion model (cosine schedule, T = 1000).
+static int sd_check_sampler(fz_pan_model *m, fz_sampler_config *c, fz_time_input tin, fz_err *err) {
+  (void)m;
+  (void)tin;
+  if (fz_resolve_process(c) != FZ_PROC_VP)
+    return fz_fail(err, FZ_EINVAL, "sampler %s runs on the %s process; SSDiff is a variance-preserving (vp) diffusion model "
+                   "(cosine schedule, T = 1000): pass the vp process", fz_sampler_name(c->sampler), fz_process_name(fz_resolve_process(c)));
+  if (c->process == FZ_PROC_DEFAULT) c->process = FZ_PROC_VP;
+  return FZ_OK;
+}
+
 int fz_ssdiff_set_sampler(fz_pan_model *m, const fz_sampler_config *cfg, fz_time_input tin, uint64_t seed, fz_err *err) {
   if (!fz_is_ssdiff(m)) return fz_fail(err, FZ_EINVAL, "ssdiff: the model is not an SSDiff model");
-  if (!cfg) return fz_fail(err, FZ_EINVAL, "ssdiff: no sampler configuration");
-  fz_sampler_config c = *cfg;
-  if (fz_resolve_process(&c) != FZ_PROC_VP)
-    return fz_fail(err, FZ_EINVAL, "ssdiff: sampler %s runs on the %s process; SSDiff is a variance-preserving (vp) diffusion model "
-                   "(cosine schedule, T = 1000): pass the vp process", fz_sampler_name(c.sampler), fz_process_name(fz_resolve_process(&c)));
-  if (c.process == FZ_PROC_DEFAULT) c.process = FZ_PROC_VP;
-  if ((unsigned)tin >= FZ_TIN_COUNT) return fz_fail(err, FZ_EINVAL, "ssdiff: time input %d is unknown", (int)tin);
-  fz_sampler_config probe = c;
-  if (fz_sampler_config_resolve(&probe, err)) return err->code;
-  ssdiff *s = m->priv;
-  s->cfg = c;
-  s->tin = tin;
-  s->seed = seed;
-  return FZ_OK;
+  return fz_model_set_sampler(m, cfg, tin, seed, err);
 }
 
 // ---- sampling ----------------------------------------------------------------------------------------
@@ -73,19 +71,18 @@ static int sd_model_fn(void *user, const fz_tensor *x_t, double t_model, const f
   sd_call *c = user;
   for (int64_t b = 0; b < x_t->shape[0]; b++) c->t[b] = (float)t_model;
   if (fz_ssdiff_net(c->m, c->lms, c->pan, c->ms, x_t, c->t, out, err)) return err->code;
-  ((ssdiff *)c->m->priv)->evals += (uint64_t)x_t->shape[0];
+  fz_gen_count(c->m, (uint64_t)x_t->shape[0]);
   return fz_add(c->m, out, out, c->lms, err);
 }
 
-int fz_ssdiff_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *x_T, uint64_t image_index, fz_step_fn on_step,
+// The gen hook sample: the released sampler loop around SSNet (x0 = net + lms) on a tile batch.
+static int sd_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *x_T, uint64_t image_index, fz_step_fn on_step,
                      void *step_user, fz_tensor *out, fz_err *err) {
-  if (!fz_is_ssdiff(m)) return fz_fail(err, FZ_EINVAL, "ssdiff sample: the model is not an SSDiff model");
   if (!in || !in->lms || !in->pan || !in->ms)
     return fz_fail(err, FZ_EINVAL, "%s (ssdiff): sampling needs ms, lms and pan (SSNet reads all three)", m->display);
   if (!out || !out->data || out->dtype != FZ_F32 || !fz_tensor_same_shape(out, in->lms))
     return fz_fail(err, FZ_EINVAL, "%s (ssdiff): out must be an f32 tensor of lms's shape [N, C, H, W]", m->display);
-  ssdiff *s = m->priv;
-  fz_sampler_config cfg = s->cfg;
+  fz_sampler_config cfg = m->gen.cfg;
   const fz_tensor *prior = NULL;
   if (x_T) {
     char a[96], b[96];
@@ -102,33 +99,29 @@ int fz_ssdiff_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *
   float *t = malloc((size_t)out->shape[0] * sizeof *t);
   if (!t) return fz_fail(err, FZ_ENOMEM, "out of memory");
   sd_call call = {m, in->lms, in->pan, in->ms, t};
-  fz_model model = {sd_model_fn, &call, FZ_PRED_X0, s->tin, 1, 0};
+  fz_model model = {sd_model_fn, &call, FZ_PRED_X0, m->gen.tin, 1, 0};
   fz_sample_inputs si;
   memset(&si, 0, sizeof si);
   si.prior = prior;
   si.image_index = image_index;
-  int rc = fz_sample(m->be, &model, &cfg, &si, s->seed, on_step, step_user, out, err);
+  int rc = fz_sample(m->be, &model, &cfg, &si, m->gen.seed, on_step, step_user, out, err);
   free(t);
   return rc ? fz_wrap(err, "%s (ssdiff %s)", m->display, fz_sampler_name(cfg.sampler)) : FZ_OK;
 }
 
-uint64_t fz_ssdiff_evaluations(const fz_pan_model *m) { return fz_is_ssdiff(m) ? ((const ssdiff *)m->priv)->evals : 0; }
-
-// The architecture's forward: samples the tile batch with the model's sampler; batch image b gets noise
-// image next_image + b, and next_image advances (fz_ssdiff_sample_scene resets it per scene).
-static int sd_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, fz_err *err) {
-  ssdiff *s = m->priv;
-  int rc = fz_ssdiff_sample(m, in, NULL, s->next_image, NULL, NULL, out, err);
-  if (!rc) s->next_image += (uint64_t)out->shape[0];
-  return rc;
+int fz_ssdiff_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *x_T, uint64_t image_index, fz_step_fn on_step,
+                     void *step_user, fz_tensor *out, fz_err *err) {
+  if (!fz_is_ssdiff(m)) return fz_fail(err, FZ_EINVAL, "ssdiff sample: the model is not an SSDiff model");
+  return sd_sample(m, in, x_T, image_index, on_step, step_user, out, err);
 }
+
+uint64_t fz_ssdiff_evaluations(const fz_pan_model *m) { return fz_is_ssdiff(m) ? fz_model_evaluations(m) : 0; }
 
 int fz_ssdiff_sample_scene(fz_pan_model *m, const fz_scene *sc, const fz_fuse_opts *o, float *out, fz_err *err) {
   if (!fz_is_ssdiff(m)) return fz_fail(err, FZ_EINVAL, "ssdiff sample: the model is not an SSDiff model");
   if (!sc || !sc->ms || !sc->lms || !sc->pan)
     return fz_fail(err, FZ_EINVAL, "%s (ssdiff): the scene needs ms, lms and pan", m->display);
-  ((ssdiff *)m->priv)->next_image = 0;
-  return fz_fuse_scene(m, sc, o, out, err);
+  return fz_model_sample_scene(m, sc, o, out, err);
 }
 
 // ---- loading -------------------------------------------------------------------------------------------
@@ -178,7 +171,6 @@ static int sd_init(fz_pan_model *m, fz_err *err) {
   I->halo = 16;
   I->clamp01 = 1;
   if (I->scale == 0 && I->bands == 8) I->scale = 2047;  // the released configuration: WV3, 11-bit
-  fz_ssdiff_sampler_default(&s->cfg, &s->tin);
   return FZ_OK;
 }
 
@@ -192,68 +184,20 @@ static void sd_release(fz_pan_model *m) {
   m->priv = NULL;
 }
 
+static const fz_gen_ops sd_gen = {fz_ssdiff_sampler_default, sd_check_sampler, sd_sample};
+
 const fz_arch fz_arch_ssdiff = {
     "ssdiff",
     "SSDiff (NeurIPS 2024, Z-ypnos/SSdiff_main): SSNet diffusion denoiser, DDIM ddim10 per 64x64 tile",
-    sd_detect, sd_init, sd_forward, sd_release, NULL,
+    sd_detect, sd_init, NULL, sd_release, NULL, &sd_gen,
 };
 
-// sensor / scale / ratio from fusor.hparams (the registry's common rule, restated for an unregistered arch).
-static int sd_common_hparams(fz_pan_model *m, fz_err *err) {
-  fz_model_info *in = &m->info;
-  double v;
-  char sbuf[16];
-  in->ratio = 4;
-  if (fz_hp_str(m->hparams, "sensor", sbuf, sizeof sbuf)) snprintf(in->sensor, sizeof in->sensor, "%s", sbuf);
-  if (fz_hp_num(m->hparams, "scale", &v)) {
-    if (!(v > 0 && v < 1e9))
-      return fz_fail(err, FZ_EINVAL, "%s: fusor.hparams 'scale' is %g; expected a positive normalisation (2047, 1023, 255)", m->display, v);
-    in->scale = v;
-  } else if (in->sensor[0]) {
-    in->scale = fz_sensor_scale(in->sensor);
-  }
-  if (fz_hp_num(m->hparams, "ratio", &v) && v != 4)
-    return fz_fail(err, FZ_EUNSUP, "%s: fusor.hparams 'ratio' is %g; SSDiff is built for a PAN/MS ratio of 4", m->display, v);
-  return FZ_OK;
-}
-
-int fz_ssdiff_from_weights(const fz_weights *w, const char *display, const fz_backend *be, fz_pan_model **out, fz_err *err) {
-  *out = NULL;
-  if (!display) display = "weights";
-  const char *arch = fz_weights_meta_get(w, "fusor.arch");
-  if (arch && strcasecmp(arch, "ssdiff"))
-    return fz_fail(err, FZ_EINVAL, "%s: metadata fusor.arch is '%.64s', not ssdiff", display, arch);
-  if (!arch && !fz_ssdiff_detect(w))
-    return fz_fail(err, FZ_EINVAL, "%s: no fusor.arch metadata and the tensor names are not SSNet's (conv_pan2x_t, conv_lms2x_t, "
-                   "fusformer0..4, time_embed)", display);
-  fz_pan_model *m = calloc(1, sizeof *m);
-  if (!m) return fz_fail(err, FZ_ENOMEM, "out of memory creating a model");
-  m->arch = &fz_arch_ssdiff;
-  m->be = be;
-  m->w = w;
-  m->hparams = fz_weights_meta_get(w, "fusor.hparams");
-  snprintf(m->display, sizeof m->display, "%s", display);
-  snprintf(m->info.arch, sizeof m->info.arch, "ssdiff");
-  int rc = sd_common_hparams(m, err);
-  if (!rc) rc = sd_init(m, err);
-  m->w = NULL;
-  m->hparams = NULL;
-  if (rc) {
-    fz_model_free(m);
-    return rc;
-  }
-  fz_param_count(m);
-  *out = m;
-  return FZ_OK;
-}
-
 int fz_ssdiff_load(const char *path, const char *display, const fz_backend *be, fz_pan_model **out, fz_err *err) {
-  fz_weights w;
-  *out = NULL;
-  if (!display) display = path;
-  int rc = fz_weights_load(path, &w, err);
-  if (rc) return rc;
-  rc = fz_ssdiff_from_weights(&w, display, be, out, err);
-  fz_weights_free(&w);
+  int rc = fz_model_load(path, display, be, out, err);
+  if (!rc && !fz_is_ssdiff(*out)) {
+    rc = fz_fail(err, FZ_EINVAL, "%s: the file holds a %s model, not ssdiff", display ? display : path, (*out)->info.arch);
+    fz_model_free(*out);
+    *out = NULL;
+  }
   return rc;
 }

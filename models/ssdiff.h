@@ -5,27 +5,22 @@
 // tile and merged by the PatchMergeModule rule (models/patchmerge.c). docs/MODELS_GENERATIVE.md describes
 // the port, every stand-in and the parity results.
 //
-// An SSDiff model is an fz_pan_model whose architecture is fz_arch_ssdiff: fz_model_forward on it runs the
-// whole sampler on each tile batch (so fz_fuse_scene tiles it like any model), while fz_ssdiff_net runs one
-// network evaluation. Weights: the official state_dict names (no key mapping); F32, F16, BF16 or
+// An SSDiff model is a generative fz_pan_model (architecture "ssdiff" of the registry, driven through
+// models/generative.h): fz_model_forward on it runs the whole sampler on each tile batch (so fz_fuse_scene
+// tiles it like any model), while fz_ssdiff_net runs one network evaluation. The fz_ssdiff_* sampling calls
+// below are the generic fz_model_* calls restricted to SSDiff models. Weights: the official state_dict names (no key mapping); F32, F16, BF16 or
 // FP8 (E4M3 / E5M2) tensors; fusor.hparams may give dim_head (default 16), scale, sensor.
 #ifndef FZ_SSDIFF_H
 #define FZ_SSDIFF_H
 #include <stdint.h>
 #include "model.h"
 #include "fuse.h"
+#include "generative.h"
 #include "../samplers/sampler.h"
 
-struct fz_arch;
-// The architecture table entry ("ssdiff"); not in the registry of model.c (see docs/MODELS_GENERATIVE.md).
-extern const struct fz_arch fz_arch_ssdiff;
-
-// Loads SSDiff weights (fusor safetensors or the official .pth) onto be. display names the file in
-// messages (NULL = path). Fails naming the tensor and the expected shape when the file is not an SSNet.
+// Loads SSDiff weights (fusor safetensors or the official .pth) onto be through fz_model_load, failing when
+// the file holds another architecture. display names the file in messages (NULL = path).
 int fz_ssdiff_load(const char *path, const char *display, const fz_backend *be, fz_pan_model **out, fz_err *err);
-// Same from an already loaded weight set (not retained).
-int fz_ssdiff_from_weights(const fz_weights *w, const char *display, const fz_backend *be, fz_pan_model **out,
-                           fz_err *err);
 // 1 when m is an SSDiff model.
 int fz_is_ssdiff(const fz_pan_model *m);
 // 1 when the tensor names of w are SSNet's (conv_pan2x_t, conv_lms2x_t, fusformer0..4).

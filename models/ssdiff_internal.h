@@ -53,11 +53,6 @@ typedef struct ssdiff {
   fz_tensor boost[5];                          // [1, width, 1, 1] channel-boost factors per level
   sd_mask mask[3];                             // FMIM masks (levels 0/4, 1/3, 2), rebuilt when the size changes
   fz_weights expanded;                         // FP8 tensors widened to F32 during init (empty otherwise)
-  // sampling used by the arch forward (fz_model_forward / fz_ssdiff_sample_scene)
-  fz_sampler_config cfg;
-  fz_time_input tin;
-  uint64_t seed, next_image;
-  uint64_t evals;                              // per-image network evaluations by the sampler callback
 } ssdiff;
 
 // Loads the SSNet parameters of m->w into s (shapes inferred and checked); fills s->info.

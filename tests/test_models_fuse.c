@@ -209,7 +209,11 @@ TEST(model_arch_metadata_checked) {
   CHECK_OK(mk_dicnn(&w, 8, 0, 1, "ssdiff", NULL, &err), &err);
   rc = fz_model_from_weights(&w, "x.safetensors", fz_backend_cpu(1), &m, &err);
   fz_weights_free(&w);
-  CHECKF(rc == FZ_EUNSUP && strstr(err.msg, "fusor.arch is 'ssdiff', which is not a pansharpening model"), "got: %s", err.msg);
+  CHECKF(rc == FZ_EINVAL && !m && strstr(err.msg, "is missing; an SSDiff (SSNet) checkpoint has it"), "got: %s", err.msg);
+  CHECK_OK(mk_dicnn(&w, 8, 0, 1, "unet3000", NULL, &err), &err);
+  rc = fz_model_from_weights(&w, "x.safetensors", fz_backend_cpu(1), &m, &err);
+  fz_weights_free(&w);
+  CHECKF(rc == FZ_EUNSUP && strstr(err.msg, "fusor.arch is 'unet3000', which is not a pansharpening model"), "got: %s", err.msg);
   CHECK_OK(mk_dicnn(&w, 4, 0, 1, NULL, NULL, &err), &err);
   rc = fz_model_from_weights(&w, "x.safetensors", fz_backend_cpu(1), &m, &err);
   fz_weights_free(&w);

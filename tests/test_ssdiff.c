@@ -173,7 +173,7 @@ TEST(ssdiff_bad_input) {
   fz_pan_model *m = NULL;
   if (golden_path("pnn.safetensors", p, sizeof p)) {
     CHECK(fz_ssdiff_load(p, NULL, fz_backend_cpu(1), &m, &err) != 0 && m == NULL);
-    CHECKF(strstr(err.msg, "SSNet") != NULL, "%s", err.msg);
+    CHECKF(strstr(err.msg, "ssdiff") != NULL, "%s", err.msg);
   }
   fz_weights g;
   memset(&err, 0, sizeof err);

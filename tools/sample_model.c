@@ -1,10 +1,12 @@
 // sample_model.c — `fusor sample -m MODEL.safetensors --ms MS --pan PAN [--lms LMS] -o OUT`: samples one
-// scene with a generative model file (today: SSDiff) tile by tile through the sampler layer, and writes a
+// scene with a generative model file (SSDiff, PAN-OTFM, the Schrödinger bridge: any architecture with
+// sampling hooks, models/generative.h) tile by tile through the sampler layer, and writes a
 // georeferenced GeoTIFF (or PNG / HDF5 / .mat by extension) in DN, like `fusor run`.
 #include "cli.h"
 #include "raster.h"
 #include "sample_model.h"
-#include "../models/ssdiff.h"
+#include "../models/generative.h"
+#include "../models/fuse.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,16 +18,19 @@
 void fz_sample_model_usage(FILE *f) {
   fprintf(f,
           "usage: fusor sample -m MODEL.safetensors --ms MS --pan PAN [--lms LMS] -o OUT [options]\n"
-          "  Samples one scene with a generative model file (SSDiff: fusor.arch ssdiff, or its official .pth) tile by\n"
-          "  tile and writes the result in DN (GeoTIFF with the PAN's georeferencing, .png, .h5, .mat). LMS defaults\n"
-          "  to interp23tap(MS). Defaults are the released SSDiff setting: --sampler ddim --steps 10 (respacing ddim10),\n"
-          "  the respaced index as time input, 64x64 tiles merged by the PatchMergeModule rule, 10 tiles per batch.\n"
-          "  --sampler NAME     ddim (default) ddpm dpmpp_2m dpmpp_2m_sde euler heun midpoint euler_a (vp process)\n"
-          "  --steps N          sampling steps (default 10); vp grid = improved-diffusion respacing ddimN (ddim) or N\n"
+          "  Samples one scene with a generative model file (fusor.arch ssdiff, pan_otfm, sb_pan; or SSDiff's official\n"
+          "  .pth) tile by tile and writes the result in DN (GeoTIFF with the PAN's georeferencing, .png, .h5, .mat).\n"
+          "  LMS defaults to interp23tap(MS). Defaults are the model's own sampler (`fusor inspect` shows it; SSDiff:\n"
+          "  ddim, 10 steps respaced ddim10, the respaced index as time input), 64x64 tiles merged by the\n"
+          "  PatchMergeModule rule, 10 tiles per batch.\n"
+          "  --sampler NAME     any sampler of the model's process (vp: ddim ddpm dpmpp_2m dpmpp_2m_sde euler heun\n"
+          "                     midpoint euler_a; flow: onestep flow_euler flow_heun flow_midpoint; bridge: bridge_ode\n"
+          "                     bridge_sde)\n"
+          "  --steps N          sampling steps (default: the model's); vp grid = improved-diffusion respacing ddimN / N\n"
           "  --respace STR      respacing sections (ddim10, 50,25,10) instead;  --spacing S  another grid (leading,\n"
           "                     trailing, linspace, karras, exponential)\n"
           "  --eta X            DDIM / Euler-ancestral eta;  --strength X  SDEdit start from the LMS (0 < X <= 1)\n"
-          "  --time-input T     respaced (released SSNet.sample: index 9..0) | index (training: 900..0)\n"
+          "  --time-input T     what the network's time embedding gets (default: the model's; SSDiff: respaced)\n"
           "  --seed N           noise seed (default 0); tile k of the scene gets noise image k\n"
           "  --tile N           tile side on the PAN grid (default 64);  --merge M  patchmerge (default) | blend | grid\n"
           "  --overlap N        blend overlap (default 16);  --batch N  tiles per batch (default 10)\n"
@@ -48,6 +53,7 @@ typedef struct smo {
   uint64_t seed;
   fz_sampler_config opt;
   fz_sampler_kind kind;
+  int kind_set;
   fz_time_input tin;
   fz_fuse_opts fo;
 } smo;
@@ -82,15 +88,15 @@ static float *normalised(const fz_raster *r, double scale, fz_err *err) {
   return f;
 }
 
-// lms = interp23tap(ms, 4) per band (the toolbox's LMS generator, double precision).
-static float *make_lms(const float *ms, int c, int h, int w, fz_err *err) {
-  size_t hw = (size_t)h * w, HW = hw * 16;
+// lms = interp23tap(ms, ratio) per band (the toolbox's LMS generator, double precision).
+static float *make_lms(const float *ms, int c, int h, int w, int ratio, fz_err *err) {
+  size_t hw = (size_t)h * w, HW = hw * (size_t)ratio * ratio;
   double *in = malloc(hw * sizeof *in), *o = malloc(HW * sizeof *o);
   float *lms = malloc((size_t)c * HW * sizeof *lms);
-  int rc = in && o && lms ? FZ_OK : fz_fail(err, FZ_ENOMEM, "out of memory computing the LMS (%d bands, %dx%d)", c, h * 4, w * 4);
+  int rc = in && o && lms ? FZ_OK : fz_fail(err, FZ_ENOMEM, "out of memory computing the LMS (%d bands, %dx%d)", c, h * ratio, w * ratio);
   for (int k = 0; !rc && k < c; k++) {
     for (size_t i = 0; i < hw; i++) in[i] = ms[k * hw + i];
-    rc = fz_interp23tap_f64(in, h, w, 4, o, err);
+    rc = fz_interp23tap_f64(in, h, w, ratio, o, err);
     for (size_t i = 0; !rc && i < HW; i++) lms[k * HW + i] = (float)o[i];
   }
   free(in);
@@ -103,9 +109,10 @@ static float *make_lms(const float *ms, int c, int h, int w, fz_err *err) {
 static int check_inputs(const smo *o, const fz_model_info *I, const fz_raster *ms, const fz_raster *pan, const fz_raster *lms,
                         fz_err *err) {
   if (pan->c != 1) return fz_fail(err, FZ_EINVAL, "PAN %s has %d bands; expected 1 (a panchromatic image)", o->pan, pan->c);
-  if (pan->h != 4 * ms->h || pan->w != 4 * ms->w)
-    return fz_fail(err, FZ_EINVAL, "PAN %s is %dx%d and MS %s is %dx%d: SSDiff needs PAN = 4 x MS (%dx%d)", o->pan, pan->h, pan->w,
-                   o->ms, ms->h, ms->w, 4 * ms->h, 4 * ms->w);
+  int r = I->ratio;
+  if (pan->h != r * ms->h || pan->w != r * ms->w)
+    return fz_fail(err, FZ_EINVAL, "PAN %s is %dx%d and MS %s is %dx%d: model %s needs PAN = %d x MS (%dx%d)", o->pan, pan->h, pan->w,
+                   o->ms, ms->h, ms->w, o->model, r, r * ms->h, r * ms->w);
   if (ms->c != I->bands)
     return fz_fail(err, FZ_EINVAL, "MS %s has %d bands; model %s takes %d", o->ms, ms->c, o->model, I->bands);
   if (lms && (lms->c != I->bands || lms->h != pan->h || lms->w != pan->w))
@@ -117,35 +124,36 @@ static int check_inputs(const smo *o, const fz_model_info *I, const fz_raster *m
   return FZ_OK;
 }
 
-// The sampler configuration the options ask for: the released SSDiff setting for ddim; for another sampler
-// its defaults on SSDiff's process (vp, cosine, T = 1000) with the released x0 clamp to [0,1] and ε̂ from x0.
-static int make_config(const smo *o, fz_sampler_config *cfg, fz_err *err) {
-  if (o->kind == FZ_SAMPLER_DDIM) {
-    fz_ssdiff_sampler_default(cfg, NULL);
-  } else {
-    fz_sampler_config_default(cfg, o->kind);
-    cfg->process = FZ_PROC_VP;
-    cfg->beta_schedule = FZ_BETA_COSINE;
-    cfg->train_steps = 1000;
-    cfg->clamp_x0 = 1;
-    cfg->clamp_lo = 0;
-    cfg->clamp_hi = 1;
-    cfg->eps_mode = FZ_EPS_FROM_X0;
-    cfg->spacing = FZ_SPACING_RESPACE;
-  }
-  if (o->opt.process != FZ_PROC_DEFAULT && o->opt.process != FZ_PROC_VP)
-    return fz_fail(err, FZ_EINVAL, "--process %s: SSDiff is a vp diffusion model (cosine schedule, T = 1000)", fz_process_name(o->opt.process));
-  int steps = o->steps > 0 ? o->steps : 10;
-  cfg->steps = steps;
+// The sampler configuration the options ask for: the model's own sampler, or --sampler on the model's process
+// (fz_model_sampler_for), then the grid, eta and SDEdit options.
+static int make_config(const smo *o, const fz_pan_model *m, fz_sampler_config *cfg, fz_err *err) {
+  fz_sampler_config def;
+  if (fz_model_sampler_default(m, &def, NULL, err)) return err->code;
+  if (fz_model_sampler_for(m, o->kind_set ? o->kind : def.sampler, o->steps, cfg, err)) return err->code;
+  if (o->opt.process != FZ_PROC_DEFAULT && o->opt.process != cfg->process)
+    return fz_fail(err, FZ_EINVAL, "--process %s: model %s was trained on the %s process", fz_process_name(o->opt.process), o->model,
+                   fz_process_name(cfg->process));
   if (o->spacing_set && o->opt.spacing != FZ_SPACING_RESPACE) {
     cfg->spacing = o->opt.spacing;
-  } else {
+  } else if (o->respace) {
     cfg->spacing = FZ_SPACING_RESPACE;
-    if (o->respace) snprintf(cfg->respace, sizeof cfg->respace, "%s", o->respace);
-    else snprintf(cfg->respace, sizeof cfg->respace, o->kind == FZ_SAMPLER_DDIM ? "ddim%d" : "%d", steps);
+    snprintf(cfg->respace, sizeof cfg->respace, "%s", o->respace);
   }
   if (o->opt.eta_set) { cfg->eta = o->opt.eta; cfg->eta_set = 1; }
   if (o->opt.start == FZ_START_SDEDIT) { cfg->start = FZ_START_SDEDIT; cfg->strength = o->opt.strength; }
+  return FZ_OK;
+}
+
+// Loads o->model and checks it is a generative model.
+static int load_generative(const smo *o, const fz_backend *be, fz_pan_model **m, fz_err *err) {
+  if (fz_model_load(o->model, NULL, be, m, err)) return err->code;
+  if (!fz_model_is_generative(*m)) {
+    fz_fail(err, FZ_EINVAL, "--model %s holds a %s model, a regression network: run it with `fusor run` (fusor sample takes "
+            "generative models: ssdiff, pan_otfm, sb_pan)", o->model, fz_model_get_info(*m)->arch);
+    fz_model_free(*m);
+    *m = NULL;
+    return err->code;
+  }
   return FZ_OK;
 }
 
@@ -163,10 +171,8 @@ static int sample_scene(const smo *o, fz_err *err) {
   const fz_backend *be = fz_backend_get(o->device, o->threads, err);
   if (!be) return err->code;
   fz_pan_model *m = NULL;
-  int rc = fz_ssdiff_load(o->model, NULL, be, &m, err);
-  if (rc)
-    return fz_wrap(err, "--model %s (of the generative model files only SSDiff is supported; other generative model files are "
-                   "not supported yet)", o->model);
+  int rc = load_generative(o, be, &m, err);
+  if (rc) return rc;
   fz_raster ms = {0}, pan = {0}, lms = {0}, res = {0};
   float *fms = NULL, *fpan = NULL, *flms = NULL, *fout = NULL;
   const fz_model_info *I = fz_model_get_info(m);
@@ -179,13 +185,16 @@ static int sample_scene(const smo *o, fz_err *err) {
                  "or pass --scale", o->model);
     goto done;
   }
-  if ((rc = make_config(o, &cfg, err)) || (rc = fz_ssdiff_set_sampler(m, &cfg, o->tin_set ? o->tin : FZ_TIN_RESPACED, o->seed, err))) goto done;
+  fz_time_input tin;
+  if ((rc = fz_model_sampler_default(m, &cfg, &tin, err)) || (rc = make_config(o, m, &cfg, err)) ||
+      (rc = fz_model_set_sampler(m, &cfg, o->tin_set ? o->tin : tin, o->seed, err)))
+    goto done;
   if ((rc = read_input(o->pan, o->pan_key, o->index, pan_keys, &pan, err)) || (rc = read_input(o->ms, o->ms_key, o->index, ms_keys, &ms, err)))
     goto done;
   if (o->lms && (rc = read_input(o->lms, o->lms_key, o->index, lms_keys, &lms, err))) goto done;
   if ((rc = check_inputs(o, I, &ms, &pan, o->lms ? &lms : NULL, err))) goto done;
   if (!(fms = normalised(&ms, scale, err)) || !(fpan = normalised(&pan, scale, err)) ||
-      !(flms = o->lms ? normalised(&lms, scale, err) : make_lms(fms, ms.c, ms.h, ms.w, err))) {
+      !(flms = o->lms ? normalised(&lms, scale, err) : make_lms(fms, ms.c, ms.h, ms.w, I->ratio, err))) {
     rc = err->code;
     goto done;
   }
@@ -196,18 +205,18 @@ static int sample_scene(const smo *o, fz_err *err) {
   if (!(fout = malloc((size_t)I->bands * pan.h * pan.w * sizeof *fout))) { rc = fz_fail(err, FZ_ENOMEM, "out of memory for the output"); goto done; }
   prog pr;
   char label[64];
-  snprintf(label, sizeof label, "ssdiff %s tiles", fz_sampler_name(cfg.sampler));
+  snprintf(label, sizeof label, "%s %s tiles", I->arch, fz_sampler_name(cfg.sampler));
   fz_progress_start(&pr.p, label, tiles, o->json);
   fo.progress = on_tiles;
   fo.progress_ctx = &pr;
   double t0 = fz_now();
-  rc = fz_ssdiff_sample_scene(m, &sc, &fo, fout, err);
+  rc = fz_model_sample_scene(m, &sc, &fo, fout, err);
   fz_progress_finish(&pr.p);
   double secs = fz_now() - t0;
   if (rc) goto done;
   if ((rc = fz_raster_alloc(&res, I->bands, pan.h, pan.w, err))) goto done;
   for (size_t i = 0, n = (size_t)I->bands * pan.h * pan.w; i < n; i++) {
-    float v = fout[i] < 0 ? 0 : fout[i] > 1 ? 1 : fout[i];  // the released output: (x0 · 2047).clamp(0, 2047)
+    float v = fout[i] < 0 ? 0 : fout[i] > 1 ? 1 : fout[i];  // as SSDiff's release: (x0 · 2047).clamp(0, 2047)
     res.data[i] = (float)(v * scale);
   }
   res.scale = scale;
@@ -217,18 +226,18 @@ static int sample_scene(const smo *o, fz_err *err) {
   if ((rc = fz_raster_write(o->out, &res, odt, o->force, NULL, err))) goto done;
   int nsteps = cfg.steps;
   if (cfg.spacing == FZ_SPACING_RESPACE) {
-    int ts[1000], n = 0;
+    int ts[1000], n = 0, T = cfg.train_steps > 0 && cfg.train_steps <= 1000 ? cfg.train_steps : 1000;
     fz_err e2 = {0};
-    if (!fz_respace_timesteps(1000, cfg.respace, ts, 1000, &n, &e2)) nsteps = n;
+    if (!fz_respace_timesteps(T, cfg.respace, ts, 1000, &n, &e2)) nsteps = n;
   }
   if (o->json)
-    printf("{\"event\":\"result\",\"output\":\"%s\",\"arch\":\"ssdiff\",\"sampler\":\"%s\",\"steps\":%d,\"seed\":%llu,\"bands\":%d,"
+    printf("{\"event\":\"result\",\"output\":\"%s\",\"arch\":\"%s\",\"sampler\":\"%s\",\"steps\":%d,\"seed\":%llu,\"bands\":%d,"
            "\"height\":%d,\"width\":%d,\"tiles\":%lld,\"merge\":\"%s\",\"network_evaluations\":%llu,\"seconds\":%.3f}\n",
-           o->out, fz_sampler_name(cfg.sampler), nsteps, (unsigned long long)o->seed, I->bands, pan.h, pan.w, (long long)tiles,
-           fz_merge_name(fo.merge), (unsigned long long)fz_ssdiff_evaluations(m), secs);
+           o->out, I->arch, fz_sampler_name(cfg.sampler), nsteps, (unsigned long long)o->seed, I->bands, pan.h, pan.w, (long long)tiles,
+           fz_merge_name(fo.merge), (unsigned long long)fz_model_evaluations(m), secs);
   else
-    printf("wrote %s: %d bands %dx%d (%s), ssdiff %s %d steps, seed %llu, %lld tiles (%s), %.2f s\n", o->out, I->bands, pan.h, pan.w,
-           fz_dtype_name(odt), fz_sampler_name(cfg.sampler), nsteps, (unsigned long long)o->seed, (long long)tiles,
+    printf("wrote %s: %d bands %dx%d (%s), %s %s %d steps, seed %llu, %lld tiles (%s), %.2f s\n", o->out, I->bands, pan.h, pan.w,
+           fz_dtype_name(odt), I->arch, fz_sampler_name(cfg.sampler), nsteps, (unsigned long long)o->seed, (long long)tiles,
            fz_merge_name(fo.merge), secs);
 done:
   fz_model_free(m);
@@ -274,7 +283,7 @@ int fz_sample_model_main(int argc, char **argv) {
     else if (!strcmp(a, "--pan-key")) o.pan_key = v;
     else if (!strcmp(a, "--lms-key")) o.lms_key = v;
     else if (!strcmp(a, "--respace")) o.respace = v;
-    else if (!strcmp(a, "--sampler")) rc = fz_sampler_parse(v, &o.kind, &implied, &err);
+    else if (!strcmp(a, "--sampler")) { rc = fz_sampler_parse(v, &o.kind, &implied, &err); o.kind_set = 1; }
     else if (!strcmp(a, "--process")) rc = fz_process_parse(v, &o.opt.process, &err);
     else if (!strcmp(a, "--spacing")) { rc = fz_spacing_parse(v, &o.opt.spacing, &err); o.spacing_set = 1; }
     else if (!strcmp(a, "--time-input")) { rc = fz_time_input_parse(v, &o.tin, &err); o.tin_set = 1; }
@@ -312,11 +321,7 @@ int fz_sample_model_main(int argc, char **argv) {
   if (!o.model || !o.ms || !o.pan || !o.out) {
     if (o.model) {  // a model that does not load is reported first (exit 1), as for a full command line
       fz_pan_model *m = NULL;
-      if (fz_ssdiff_load(o.model, NULL, fz_backend_cpu(1), &m, &err)) {
-        fz_wrap(&err, "--model %s (of the generative model files only SSDiff is supported; other generative model files are "
-                "not supported yet)", o.model);
-        return fz_cli_fail(&err);
-      }
+      if (load_generative(&o, fz_backend_cpu(1), &m, &err)) return fz_cli_fail(&err);
       fz_model_free(m);
     }
     fprintf(stderr, "fusor sample: -m MODEL, --ms MS, --pan PAN and -o OUT are required to sample a model file; run 'fusor sample --help'\n");

@@ -73,3 +73,5 @@ else
 fi
 expect run-png-too-many-bands 1 "PNG/JPEG hold at most 4 bands and dicnn makes 8" -- "$FUSOR" run -m "$ZM" --ms $MF/ms8.tif --pan $MF/pan.tif -o "$TMP/o8.png"
 expect run-unknown-ext 1 "unknown output extension" -- "$FUSOR" run -m "$ZM" --ms $MF/ms8.tif --pan $MF/pan.tif -o "$TMP/o8.xyz"
+# fusor sample takes generative models only: a regression net is pointed to `fusor run`.
+expect sample-regression-model 1 "regression network: run it with .fusor run." -- "$FUSOR" sample -m "$ZM" --ms $MF/ms8.tif --pan $MF/pan.tif -o "$TMP/s.tif"

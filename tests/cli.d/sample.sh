@@ -1,7 +1,7 @@
 # sample.sh — `fusor sample` end-to-end checks (sourced by tests/cli_test.sh; uses expect, $FUSOR, $TMP).
 expect sample-help 0 "gaussian:MU,SD" -- "$FUSOR" sample --help
 expect sample-needs-model 2 "--model is required" -- "$FUSOR" sample --steps 3
-expect sample-no-model-files 1 "generative model files are not supported yet" -- "$FUSOR" sample --model weights.safetensors
+expect sample-missing-model-file 1 "weights.safetensors: cannot open" -- "$FUSOR" sample --model weights.safetensors
 expect sample-bad-sampler 1 "'plms' is not a sampler" -- "$FUSOR" sample --model gaussian:0,1 --sampler plms
 expect sample-bad-model-spec 1 "expected gaussian:MU,SD" -- "$FUSOR" sample --model gaussian:0.5
 expect sample-bad-option 2 "unknown option" -- "$FUSOR" sample --model gaussian:0,1 --frobnicate
