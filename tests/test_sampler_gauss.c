@@ -203,3 +203,54 @@ TEST(sampler_gauss_moments_converge) {
   fz_gauss_model_free(&gm);
   fz_tensor_free(&out);
 }
+
+// DDIM (η = 0) with few steps on Gaussian data is a linear map of the start noise, so the sample's standard
+// deviation is known exactly: it falls short of the data's (0.2 → ≈0.105 at 10 steps on the linear table), which
+// is DDIM's first-order discretisation, not a sampler fault (the open question of session 1).
+// Oracle: the closed-form recursion in double: with d = x − √ᾱ_t·μ, x̂0 − μ = k·d, k = s²√ᾱ/(ᾱs² + 1 − ᾱ),
+// ε̂ = (1 − √ᾱ·k)·d/√(1 − ᾱ), and d' = (√ᾱ'·k + √(1 − ᾱ')·(1 − √ᾱ·k)/√(1 − ᾱ))·d over the leading grid
+// (T//n)·arange(n) reversed, ending at ᾱ = 1; the sample std must match within 5 standard errors.
+TEST(sampler_gauss_ddim_few_steps_variance_closed_form) {
+  const fz_backend *be = fz_backend_cpu(2);
+  fz_err err = {0};
+  const int T = 1000, C = 1;
+  const double mu = 0.5, s = 0.2;
+  double *ab = malloc(T * sizeof *ab), prod = 1;
+  for (int t = 0; t < T; t++) { prod *= 1 - (1e-4 + (0.02 - 1e-4) * t / (T - 1)); ab[t] = prod; }
+  int64_t shape[4] = {1, C, 128, 128}, hw = 128 * 128;
+  fz_tensor out;
+  fz_gauss_model gm;
+  CHECK_OK(fz_tensor_alloc(&out, be, FZ_F32, 4, shape, &err), &err);
+  CHECK_OK(fz_gauss_model_init(&gm, be, C, &mu, &s, hw, FZ_PRED_EPS, &err), &err);
+  static const int steps[] = {5, 10, 20, 50};
+  for (int k = 0; k < 4; k++) {
+    int n = steps[k];
+    double gain = 1;
+    for (int i = 0; i < n; i++) {
+      int t = (n - 1 - i) * (T / n);
+      double a = ab[t], ap = i + 1 < n ? ab[(n - 2 - i) * (T / n)] : 1.0;
+      double kk = s * s * sqrt(a) / (a * s * s + 1 - a);
+      gain *= sqrt(ap) * kk + sqrt(1 - ap) * (1 - sqrt(a) * kk) / sqrt(1 - a);
+    }
+    double want = fabs(gain);
+    fz_sampler_config cfg;
+    fz_sampler_config_default(&cfg, FZ_SAMPLER_DDIM);
+    cfg.process = FZ_PROC_VP;
+    cfg.spacing = FZ_SPACING_LEADING;
+    cfg.terminal = FZ_TERM_ZERO;
+    cfg.steps = n;
+    fz_model m = {fz_gauss_model_fn, &gm, FZ_PRED_EPS, FZ_TIN_INDEX, 1, 0};
+    CHECK_OK(fz_sample(be, &m, &cfg, NULL, 77, NULL, NULL, &out, &err), &err);
+    const float *o = out.data;
+    double m1 = 0, m2 = 0;
+    for (int64_t i = 0; i < hw; i++) m1 += o[i];
+    m1 /= hw;
+    for (int64_t i = 0; i < hw; i++) m2 += (o[i] - m1) * (o[i] - m1);
+    double sd = sqrt(m2 / (hw - 1)), se = want / sqrt(2.0 * hw);
+    CHECKF(fabs(sd - want) <= 5 * se, "ddim %d steps: sample std %.5f, closed form %.5f (se %.5f)", n, sd, want, se);
+    CHECKF(want < s, "ddim %d steps: closed-form std %.4f should fall short of the data's %.2f", n, want, s);
+  }
+  fz_gauss_model_free(&gm);
+  fz_tensor_free(&out);
+  free(ab);
+}
