@@ -1,16 +1,17 @@
 // rng.c — Box–Muller normals on top of the Philox block function.
 #include "rng.h"
+#include "detmath.h"
 #include <math.h>
 
 void fz_philox_normal4(uint64_t seed, uint64_t stream, uint64_t block, float out[4]) {
   uint32_t w[4];
   fz_philox_block(seed, stream, block, w);
-  const double two_pi = 6.283185307179586476925286766559;
   for (int p = 0; p < 2; p++) {
     double u1 = fz_u32_to_open01(w[2 * p]), u2 = fz_u32_to_open01(w[2 * p + 1]);
-    double r = sqrt(-2.0 * log(u1)), a = two_pi * u2;
-    out[2 * p] = (float)(r * cos(a));
-    out[2 * p + 1] = (float)(r * sin(a));
+    double r = sqrt(-2.0 * fz_det_log(u1)), sn, cs;  // detmath.h: the same bits on every backend
+    fz_det_sincos_2pi(u2, &sn, &cs);
+    out[2 * p] = (float)(r * cs);
+    out[2 * p + 1] = (float)(r * sn);
   }
 }
 

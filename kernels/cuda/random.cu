@@ -1,13 +1,12 @@
 // random.cu — lincomb (the one op every sampler step is made of) and Philox normals on the GPU.
 // The normals follow runtime/rng.c operation for operation: Philox4x32-10 block, u = (w + 0.5)·2^-32,
-// Box–Muller r = sqrt(-2·log u1), (r·cos 2πu2, r·sin 2πu2) in double, one rounding to float. Under the
-// SIMT emulation the double log/sqrt/cos/sin are the host's libm, so the numbers are bit-identical to
-// the CPU backend (tests/cuda checks every lane). On a GPU, CUDA's double log/cos/sin may differ from
-// glibc's in the last ulp (documented bounds 1-2 ulp), which changes a float result only when the double
-// lies within that distance of a float rounding boundary (about 2^-29 per number); `fusor selftest`
-// on a GPU compares a few million numbers against the CPU (docs/CUDA.md).
+// Box–Muller r = sqrt(-2·log u1), (r·cos 2πu2, r·sin 2πu2) in double, one rounding to float, with log and
+// sin/cos from runtime/detmath.h (fdlibm polynomials, every product and sum an IEEE _rn operation, no libm),
+// so the numbers are bit-identical on the CPU, under the SIMT emulation (tests/cuda checks every lane) and on
+// a GPU, where CUDA's own double log/cos/sin differ from glibc's in the last ulp.
 #include "cuda_ops.h"
 #include "device_util.cuh"
+#include "detmath.h"
 
 #define FZ_LINCOMB_MAX 64
 // Inputs of lincomb passed by value (772 bytes of kernel parameters).
@@ -32,12 +31,12 @@ FZ_HOT __global__ void k_lincomb(float *out, lincomb_args a, int64_t numel) {
 __device__ __forceinline__ void fz_dev_normal4(uint64_t seed, uint64_t stream, uint64_t block, float out[4]) {
   uint32_t w[4];
   fz_philox_block(seed, stream, block, w);
-  const double two_pi = 6.283185307179586476925286766559;
   for (int p = 0; p < 2; p++) {
     double u1 = fz_u32_to_open01(w[2 * p]), u2 = fz_u32_to_open01(w[2 * p + 1]);
-    double r = sqrt(-2.0 * log(u1)), a = two_pi * u2;
-    out[2 * p] = (float)(r * cos(a));
-    out[2 * p + 1] = (float)(r * sin(a));
+    double r = sqrt(-2.0 * fz_det_log(u1)), sn, cs;  // detmath.h: the same bits on every backend
+    fz_det_sincos_2pi(u2, &sn, &cs);
+    out[2 * p] = (float)(r * cs);
+    out[2 * p + 1] = (float)(r * sn);
   }
 }
 
