@@ -1,13 +1,15 @@
 // bench_models.c — seconds per 256x256 scene of every pretrained pansharpening model, fusor vs PyTorch side by side.
 // For each model: load ../shared/weights/<file> (the official .pth, read directly), take the real 256x256 WorldView-2
-// crop of tests/golden/inputs_wv2_256.safetensors, run one warm-up forward and then --runs timed forwards on the CPU
-// backend with --threads threads, and print the median. With --torch CMD the same is asked of PyTorch in the same
-// run, model by model: `CMD ARCH RUNS THREADS` must print a line "median SECONDS" (the command is the user's: fusor
-// ships no script that runs the official code; docs/MODELS.md gives the one used for the published table).
+// crop of the parity goldens (case wv2_256, rebuilt from ../shared/data/pansharpening by tests/golden_inputs.h), run
+// one warm-up forward and then --runs timed forwards on the CPU backend with --threads threads, and print the median.
+// With --torch CMD the same is asked of PyTorch in the same run, model by model: `CMD ARCH RUNS THREADS` must print a
+// line "median SECONDS" (the command is the user's: fusor ships no script that runs the official code; docs/MODELS.md
+// gives the one used for the published table).
 // usage: bench_models [--runs N] [--threads T] [--models a,b] [--torch CMD] [--torch-runs N]   (from the repository root)
 #include "fusor.h"
 #include "safetensors.h"
 #include "../models/model.h"
+#include "../tests/golden_inputs.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,26 +28,23 @@ static int cmp_d(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-// Loads golden input `name` (u16 DN) as an f32 [1, C, H, W] tensor divided by 2047 on be.
-static int input(const fz_backend *be, const fz_weights *g, const char *name, fz_tensor *t, fz_err *err) {
-  fz_tensor h = {0};
-  if (st_load_tensor(g, name, NULL, 0, &h, err)) return err->code;
-  int64_t n = fz_tensor_numel(&h);
+// Golden input `name` ("ms", "lms" or "pan" of g, DN) as an f32 [1, C, H, W] tensor divided by 2047 on be.
+static int input(const fz_backend *be, const golden_inputs *g, const char *name, fz_tensor *t, fz_err *err) {
+  int pan = !strcmp(name, "pan"), low = !strcmp(name, "ms");
+  int64_t shape[4] = {1, pan ? 1 : g->c, low ? g->h / GI_RATIO : g->h, low ? g->w / GI_RATIO : g->w};
+  const float *x = pan ? g->pan : low ? g->ms : g->lms;
+  int64_t n = fz_shape_numel(4, shape);
   float *f = malloc((size_t)n * sizeof *f);
   int rc = f ? FZ_OK : fz_fail(err, FZ_ENOMEM, "out of memory");
-  if (!rc) {
-    fz_convert_to_f32(f, h.data, h.dtype, (size_t)n);
-    for (int64_t i = 0; i < n; i++) f[i] /= 2047.0f;
-    rc = fz_tensor_alloc(t, be, FZ_F32, h.ndim, h.shape, err);
-  }
+  for (int64_t i = 0; !rc && i < n; i++) f[i] = x[i] / 2047.0f;
+  if (!rc) rc = fz_tensor_alloc(t, be, FZ_F32, 4, shape, err);
   if (!rc) rc = fz_tensor_upload(t, f, (size_t)n * sizeof *f, err);
   free(f);
-  fz_tensor_free(&h);
   return rc;
 }
 
 // Median seconds of `runs` forwards of model file `path` on the golden inputs; -1 on error (printed).
-static double time_fusor(const char *path, const fz_weights *g, int runs, int threads) {
+static double time_fusor(const char *path, const golden_inputs *g, int runs, int threads) {
   const fz_backend *be = fz_backend_cpu(threads);
   fz_err err = {0};
   fz_pan_model *m = NULL;
@@ -101,9 +100,9 @@ int main(int argc, char **argv) {
   if (runs < 1 || threads < 1) { fprintf(stderr, "bench_models: --runs and --threads must be >= 1\n"); return 2; }
   const char *root = getenv("FUSOR_SHARED");
   if (!root) root = "../shared";
-  fz_weights g;
   fz_err err = {0};
-  if (st_open("tests/golden/inputs_wv2_256.safetensors", &g, &err)) {
+  const golden_inputs *g = golden_inputs_get("wv2_256", &err);  // reads $FUSOR_SHARED or ../shared as above
+  if (!g) {
     fprintf(stderr, "bench_models: %s (run from the repository root)\n", err.msg);
     return 1;
   }
@@ -118,7 +117,7 @@ int main(int argc, char **argv) {
     FILE *f = fopen(path, "rb");
     if (!f) { printf("%-12s skipped: %s is absent\n", k_models[i].arch, path); continue; }
     fclose(f);
-    double a = time_fusor(path, &g, runs, threads);
+    double a = time_fusor(path, g, runs, threads);
     double b = torch ? time_torch(torch, k_models[i].arch, truns, threads) : -1;
     if (a < 0) fails++;
     if (torch && b > 0) printf("%-12s %12.4f %12.4f %7.1fx\n", k_models[i].arch, a, b, b / a);
@@ -126,6 +125,5 @@ int main(int argc, char **argv) {
     else printf("%-12s %12.4f\n", k_models[i].arch, a);
     fflush(stdout);
   }
-  st_close(&g);
   return fails ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 // test_models.c — parity of the DLPan-Toolbox CNNs (PNN, PanNet, DiCNN, MSDCNN, FusionNet, DRPNN) with the
 // official PyTorch code on real WV3 / WV2 crops, and the registry / loading / bad-input behaviour.
-// Golden files: tests/golden/README.md. Real weights: ../shared/weights/dlpan_wv3 (skip when absent).
+// Golden files: tests/golden/README.md. Real weights: ../shared/weights/dlpan_wv3, real inputs rebuilt from
+// ../shared/data/pansharpening (golden_inputs.h); skip when either is absent.
 #include "test.h"
 #include "test_models_util.h"
 #include "weights_convert.h"
@@ -27,6 +28,9 @@ static void parity_case(fz_tctx *t_, fz_pan_model *m, const char *arch, const ch
 static void model_parity(fz_tctx *t_, const char *arch, const char *rel) {
   const char *path = fz_test_shared(rel);
   if (!path) SKIP("needs ../shared/%s (official checkpoint)", rel);
+  const char *why = golden_inputs_missing("wv3_64");
+  if (!why) why = golden_inputs_missing("wv2_256");
+  if (why) SKIP("%s", why);
   fz_err err = {0};
   fz_pan_model *m = NULL;
   CHECK_OK(fz_model_load(path, NULL, fz_backend_cpu(0), &m, &err), &err);

@@ -37,6 +37,9 @@ static void cannet_parity(fz_tctx *t_, const char *ckpt, const char *gold, const
   snprintf(rel, sizeof rel, "weights/%s", ckpt);
   const char *path = fz_test_shared(rel);
   if (!path) SKIP("needs ../shared/%s (official CANNet checkpoint)", rel);
+  const char *why = golden_inputs_missing(small);
+  if (!why) why = golden_inputs_missing(big);
+  if (why) SKIP("%s", why);
   snprintf(file, sizeof file, "%s.safetensors", gold);
   fz_err err = {0};
   fz_pan_model *m = NULL;
@@ -96,6 +99,8 @@ static double sam_deg(const float *a, const float *b, int64_t C, int64_t HW) {
 TEST(model_cannet_own_kmeans_metric_agreement) {
   const char *path = fz_test_shared("weights/cannet_wv3.pth");
   if (!path) SKIP("needs ../shared/weights/cannet_wv3.pth");
+  const char *why = golden_inputs_missing("wv2_256");
+  if (why) SKIP("%s", why);
   fz_err err = {0};
   fz_pan_model *m = NULL;
   CHECK_OK(fz_model_load(path, NULL, fz_backend_cpu(0), &m, &err), &err);
@@ -104,9 +109,9 @@ TEST(model_cannet_own_kmeans_metric_agreement) {
   int rc = golden_forward(m, "wv2_256", 2047.0f, &got, shp, &err);
   fz_model_free(m);
   CHECK_OK(rc, &err);
-  char gp[600], ip[600];
-  fz_weights g, gi;
-  CHECK(golden_path("cannet_wv3.safetensors", gp, sizeof gp) && golden_path("inputs_wv2_256.safetensors", ip, sizeof ip));
+  char gp[600];
+  fz_weights g;
+  CHECK(golden_path("cannet_wv3.safetensors", gp, sizeof gp));
   CHECK_OK(st_open(gp, &g, &err), &err);
   float *ref = golden_floats(&g, "wv2_256.out_s3", &n, NULL, NULL, &err);
   double spread_sam = 0, spread_rel = 0;
@@ -121,9 +126,8 @@ TEST(model_cannet_own_kmeans_metric_agreement) {
     }
   }
   st_close(&g);
-  CHECK_OK(st_open(ip, &gi, &err), &err);
-  float *lms = golden_floats(&gi, "lms", NULL, NULL, NULL, &err);
-  st_close(&gi);
+  const golden_inputs *gi = golden_inputs_get("wv2_256", &err);  // cached by golden_forward above
+  const float *lms = gi ? gi->lms : NULL;
   int ok = ref && lms && spread_sam > 0 && spread_rel > 0;
   int64_t C = shp[1], H = shp[2], W = shp[3], h3 = (H + 2) / 3, w3 = (W + 2) / 3, k = 0;
   float *sub = malloc((size_t)C * h3 * w3 * sizeof *sub), *lsub = malloc((size_t)C * h3 * w3 * sizeof *lsub);
@@ -140,7 +144,7 @@ TEST(model_cannet_own_kmeans_metric_agreement) {
     sam = sam_deg(sub, ref, C, h3 * w3);
   } else ok = 0;
   double rel = ok ? sqrt(se / sd2) : 0;
-  free(got); free(ref); free(lms); free(sub); free(lsub);
+  free(got); free(ref); free(sub); free(lsub);
   CHECKF(ok, "golden data for the own-k-means check is missing or malformed: %s", err.msg);
   printf("     cannet_wv3 wv2_256 own k-means vs official: SAM %.3f deg, relative RMSE %.3f "
          "(official seed 43/44 vs 42: up to %.3f deg, %.3f)\n", sam, rel, spread_sam, spread_rel);

@@ -242,6 +242,8 @@ TEST(model_hparams_lookup) {
 TEST(model_convert_keymap_fusionnet) {
   const char *path = fz_test_shared("weights/dlpan_wv3/fusionnet.pth");
   if (!path) SKIP("needs ../shared/weights/dlpan_wv3/fusionnet.pth");
+  const char *why = golden_inputs_missing("wv3_64");
+  if (why) SKIP("%s", why);
   char out[600];
   snprintf(out, sizeof out, "%s/fusionnet.safetensors", fz_test_tmpdir());
   fz_err err = {0};
@@ -307,23 +309,35 @@ TEST(model_convert_keymap_checks) {
 TEST(fuse_patchmerge_matches_official_rule) {
   const char *wp = fz_test_shared("weights/dlpan_wv3/pannet.pth");
   if (!wp) SKIP("needs ../shared/weights/dlpan_wv3/pannet.pth");
+  const char *why = golden_inputs_missing("pm_wv3_88x72");
+  if (why) SKIP("%s", why);
   char gp[600];
   CHECK(golden_path("patchmerge_pannet.safetensors", gp, sizeof gp));
   fz_err err = {0};
   fz_weights g;
   CHECK_OK(st_open(gp, &g, &err), &err);
   int64_t n[4] = {0, 0, 0, 0}, shp[5] = {0, 0, 0, 0, 0};
-  float *ms = golden_floats(&g, "ms", &n[0], NULL, NULL, &err), *lms = golden_floats(&g, "lms", &n[1], NULL, NULL, &err);
-  float *pan = golden_floats(&g, "pan", &n[2], NULL, shp, &err), *ref = golden_floats(&g, "out", &n[3], NULL, NULL, &err);
+  float *ref = golden_floats(&g, "out", &n[3], NULL, shp, &err);
   st_close(&g);
+  const golden_inputs *gi = golden_inputs_get("pm_wv3_88x72", &err);  // the 88x72 crop, DN
+  float *ms = NULL, *lms = NULL, *pan = NULL;
+  if (gi) {
+    n[0] = (int64_t)gi->c * (gi->h / GI_RATIO) * (gi->w / GI_RATIO);
+    n[1] = (int64_t)gi->c * gi->h * gi->w;
+    n[2] = (int64_t)gi->h * gi->w;
+    ms = malloc((size_t)n[0] * sizeof *ms); lms = malloc((size_t)n[1] * sizeof *lms); pan = malloc((size_t)n[2] * sizeof *pan);
+  }
   fz_pan_model *m = NULL;
   float *out = NULL;
   double md = -1;
-  int ok = ms && lms && pan && ref && !fz_model_load(wp, NULL, fz_backend_cpu(0), &m, &err);
+  int ok = ms && lms && pan && ref && n[3] == n[1] && shp[1] == 8 && shp[2] == gi->h && shp[3] == gi->w;
+  if (!ok && !err.code) fz_fail(&err, FZ_EINVAL, "patchmerge_pannet.safetensors: out is not [1, 8, %d, %d] or out of memory",
+                                gi ? gi->h : 0, gi ? gi->w : 0);
+  ok = ok && !fz_model_load(wp, NULL, fz_backend_cpu(0), &m, &err);
   if (ok) {
-    for (int64_t i = 0; i < n[0]; i++) ms[i] /= 2047.0f;
-    for (int64_t i = 0; i < n[1]; i++) lms[i] /= 2047.0f;
-    for (int64_t i = 0; i < n[2]; i++) pan[i] /= 2047.0f;
+    for (int64_t i = 0; i < n[0]; i++) ms[i] = gi->ms[i] / 2047.0f;
+    for (int64_t i = 0; i < n[1]; i++) lms[i] = gi->lms[i] / 2047.0f;
+    for (int64_t i = 0; i < n[2]; i++) pan[i] = gi->pan[i] / 2047.0f;
     int H = (int)shp[2], W = (int)shp[3];
     fz_scene s = {8, H, W, ms, lms, pan};
     fz_fuse_opts o = {.tile = 64, .merge = FZ_MERGE_PATCHMERGE, .batch = 5};

@@ -1,10 +1,12 @@
 // test_models_util.h — helpers for the model parity tests: reading golden safetensors files
-// (tests/golden/, see README.md there) into host floats and building backend input tensors.
+// (tests/golden/, see README.md there) into host floats, and running a model on the golden inputs
+// (rebuilt from ../shared at test time by golden_inputs.h).
 #ifndef FZ_TEST_MODELS_UTIL_H
 #define FZ_TEST_MODELS_UTIL_H
 #include "fusor.h"
 #include "safetensors.h"
 #include "../models/model.h"
+#include "golden_inputs.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +38,14 @@ static inline float *golden_floats(const fz_weights *w, const char *name, int64_
   return f;
 }
 
-// A new f32 backend tensor [shape] holding golden tensor `name` divided by scale (u16 DN -> [0,1] as
-// the official loaders do it in f32: (float)dn / scale).
-static inline int golden_input(const fz_backend *be, const fz_weights *w, const char *name, float scale, fz_tensor *t,
+// A new f32 backend tensor [shape] holding the DNs x (numel(shape) floats) divided by scale (DN -> [0,1] as the official loaders do it
+// in f32: (float)dn / scale).
+static inline int golden_input(const fz_backend *be, const float *x, int nd, const int64_t *shape, float scale, fz_tensor *t,
                                fz_err *err) {
-  int64_t n, shape[5];
-  int nd;
-  float *f = golden_floats(w, name, &n, &nd, shape, err);
-  if (!f) return err->code ? err->code : FZ_EIO;
-  for (int64_t i = 0; i < n; i++) f[i] = f[i] / scale;
+  int64_t n = fz_shape_numel(nd, shape);
+  float *f = malloc((size_t)(n ? n : 1) * sizeof *f);
+  if (!f) return fz_fail(err, FZ_ENOMEM, "out of memory");
+  for (int64_t i = 0; i < n; i++) f[i] = x[i] / scale;
   int rc = fz_tensor_alloc(t, be, FZ_F32, nd, shape, err);
   if (!rc) rc = fz_tensor_upload(t, f, (size_t)n * sizeof *f, err);
   free(f);
@@ -61,20 +62,19 @@ static inline double max_abs_diff(const float *a, const float *b, int64_t n) {
   return m;
 }
 
-// Runs m on golden inputs tests/golden/inputs_<cname>.safetensors (DN / scale) and returns the output
-// [N, C, H, W] as a malloc'd host array in *out (shape in shp). Inputs the model does not read are still built.
+// Runs m on the golden inputs of case cname (golden_inputs.h: rebuilt from ../shared, DN / scale) and returns the
+// output [N, C, H, W] as a malloc'd host array in *out (shape in shp). Inputs the model does not read are still built.
+// Callers skip first when golden_inputs_missing(cname) says the scene is absent.
 static inline int golden_forward(fz_pan_model *m, const char *cname, float scale, float **out, int64_t shp[4], fz_err *err) {
-  char rel[256], path[600];
   *out = NULL;
-  snprintf(rel, sizeof rel, "inputs_%s.safetensors", cname);
-  if (!golden_path(rel, path, sizeof path)) return fz_fail(err, FZ_EIO, "golden file tests/golden/%s is missing", rel);
-  fz_weights gi;
-  if (st_open(path, &gi, err)) return err->code;
+  const golden_inputs *gi = golden_inputs_get(cname, err);
+  if (!gi) return err->code ? err->code : FZ_EIO;
   const fz_backend *be = fz_model_backend(m);
   fz_tensor ms = {0}, lms = {0}, pan = {0}, o = {0};
-  int rc = golden_input(be, &gi, "ms", scale, &ms, err);
-  if (!rc) rc = golden_input(be, &gi, "lms", scale, &lms, err);
-  if (!rc) rc = golden_input(be, &gi, "pan", scale, &pan, err);
+  int64_t sm[4] = {1, gi->c, gi->h / GI_RATIO, gi->w / GI_RATIO}, sl[4] = {1, gi->c, gi->h, gi->w}, sp[4] = {1, 1, gi->h, gi->w};
+  int rc = golden_input(be, gi->ms, 4, sm, scale, &ms, err);
+  if (!rc) rc = golden_input(be, gi->lms, 4, sl, scale, &lms, err);
+  if (!rc) rc = golden_input(be, gi->pan, 4, sp, scale, &pan, err);
   if (!rc) rc = fz_tensor_alloc(&o, be, FZ_F32, 4, lms.shape, err);
   fz_pan_inputs in = {&ms, &lms, &pan};
   if (!rc) rc = fz_model_forward(m, &in, &o, err);
@@ -84,7 +84,6 @@ static inline int golden_forward(fz_pan_model *m, const char *cname, float scale
   if (!rc) for (int i = 0; i < 4; i++) shp[i] = o.shape[i];
   if (rc) { free(*out); *out = NULL; }
   fz_tensor_free(&ms); fz_tensor_free(&lms); fz_tensor_free(&pan); fz_tensor_free(&o);
-  st_close(&gi);
   return rc;
 }
 
