@@ -15,6 +15,8 @@ static const sensor_alias k_aliases[] = {
     {"QB", "QB"},           {"QuickBird", "QB"},    {"IKONOS", "IKONOS"},  {"IK", "IKONOS"},
     {"GeoEye1", "GeoEye1"}, {"GeoEye-1", "GeoEye1"}, {"GE1", "GeoEye1"},   {"GeoEye", "GeoEye1"},
     {"GF2", "GF2"},         {"Gaofen-2", "GF2"},    {"GaoFen2", "GF2"},    {"none", "none"},
+    {"L8", "L8"},           {"Landsat8", "L8"},     {"Landsat-8", "L8"},   {"OLI", "L8"},
+    {"L7", "L7"},           {"Landsat7", "L7"},     {"Landsat-7", "L7"},   {"ETM+", "L7"},
 };
 
 const char *fz_sensor_canonical(const char *name) {
@@ -44,7 +46,7 @@ int fz_mtf_ms_gnyq(const char *sensor, int nbands, double *gnyq, fz_err *err) {
   else if (c && (!strcmp(c, "GeoEye1") || !strcmp(c, "WV4"))) tab = ge, n = 4;
   else if (c && !strcmp(c, "WV2")) tab = wv2, n = 8;
   else if (c && !strcmp(c, "WV3")) tab = wv3, n = 8;
-  if (!tab) {  // genMTF.m 'otherwise': 0.3 for every band
+  if (!tab) {  // genMTF.m 'otherwise': 0.3 for every band; also Landsat 8 OLI / 7 ETM+ (docs/DEMO.md, "MTF gains")
     for (int i = 0; i < nbands; i++) gnyq[i] = 0.3;
     return FZ_OK;
   }
@@ -62,6 +64,7 @@ int fz_mtf_pan_gnyq(const char *sensor, double *gnyq, fz_err *err) {
   else if (c && !strcmp(c, "WV2")) *gnyq = 0.11;
   else if (c && !strcmp(c, "WV3")) *gnyq = 0.14;
   else if (c && !strcmp(c, "none")) *gnyq = 0.15;
+  else if (c && (!strcmp(c, "L8") || !strcmp(c, "L7"))) *gnyq = 0.15;  // as 'none' (docs/DEMO.md, "MTF gains")
   else
     return fz_fail(err, FZ_EINVAL, "MTF_PAN: sensor '%s' has no PAN gain; expected QB, IKONOS, GeoEye1, WV4, WV2, WV3 or none",
                    sensor ? sensor : "(null)");

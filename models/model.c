@@ -1,5 +1,6 @@
 // model.c — the architecture registry, fusor.hparams lookup, model loading and the checked forward.
 #include "model_internal.h"
+#include "arena_backend.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@ extern const fz_arch fz_arch_cannet, fz_arch_fusionmamba;
 static const fz_arch *const g_archs[] = {
     &fz_arch_pnn, &fz_arch_pannet, &fz_arch_dicnn, &fz_arch_msdcnn, &fz_arch_fusionnet, &fz_arch_drpnn,
     &fz_arch_cannet, &fz_arch_fusionmamba, &fz_arch_ssdiff,
+    &fz_arch_pan_otfm,
+    &fz_arch_sb_pan,
 };
 #define N_ARCHS ((int)(sizeof g_archs / sizeof g_archs[0]))
 
@@ -49,6 +52,7 @@ double fz_sensor_scale(const char *s) {
   static const struct { const char *name; double scale; } t[] = {
       {"WV3", 2047}, {"WV2", 2047}, {"WV4", 2047}, {"QB", 2047}, {"IKONOS", 2047}, {"IK", 2047},
       {"GF2", 1023}, {"GE1", 255}, {"GeoEye1", 255},
+      {"L8", 65535}, {"L7", 255},  // Landsat 8 OLI L1 (16-bit scaled DN), Landsat 7 ETM+ (8-bit DN)
   };
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
     if (!strcasecmp(s, t[i].name)) return t[i].scale;
@@ -153,9 +157,22 @@ static int common_hparams(fz_pan_model *m, fz_err *err) {
   } else if (in->sensor[0]) {
     in->scale = fz_sensor_scale(in->sensor);
   }
-  if (fz_hp_num(m->hparams, "ratio", &v) && v != 4)
-    return fz_fail(err, FZ_EUNSUP, "%s: fusor.hparams 'ratio' is %g; the %s weights are built for a PAN/MS ratio of 4",
-                   m->display, v, m->arch->name);
+  if (fz_hp_num(m->hparams, "ratio", &v)) {
+    if (!(v >= 2 && v <= 64 && v == (int)v && ((int)v & ((int)v - 1)) == 0))
+      return fz_fail(err, FZ_EINVAL, "%s: fusor.hparams 'ratio' is %g; expected a PAN/MS ratio that is a power of 2 (2, 4, 8)",
+                     m->display, v);
+    in->ratio = (int)v;
+  }
+  return FZ_OK;
+}
+
+// After init: an architecture that reads the low-resolution MS upsamples it with layers sized for ratio 4
+// (PanNet's stride-4 deconv, CANNet, ...); only LMS-only nets (the upsampling done by interp23tap) take other ratios.
+static int check_ratio(const fz_pan_model *m, fz_err *err) {
+  if (m->info.ratio != 4 && (m->info.inputs & FZ_MODEL_IN_MS))
+    return fz_fail(err, FZ_EUNSUP, "%s: fusor.hparams 'ratio' is %d; %s reads the low-resolution MS with layers built for a "
+                   "PAN/MS ratio of 4 (only LMS + PAN architectures such as fusionnet, dicnn, pnn take other ratios)",
+                   m->display, m->info.ratio, m->arch->name);
   return FZ_OK;
 }
 
@@ -187,6 +204,7 @@ int fz_model_from_weights(const fz_weights *w, const char *display, const fz_bac
   snprintf(m->info.arch, sizeof m->info.arch, "%s", a->name);
   int rc = common_hparams(m, err);
   if (!rc) rc = a->init(m, err);
+  if (!rc) rc = check_ratio(m, err);
   if (!rc && a->gen) a->gen->sampler_default(&m->gen.cfg, &m->gen.tin);
   if (!rc) {
     double v;
@@ -252,13 +270,18 @@ int fz_model_forward(fz_pan_model *m, const fz_pan_inputs *in, fz_tensor *out, f
   if (out->be != m->be || in->pan->be != m->be)
     return fz_fail(err, FZ_EINVAL, "%s (%s): inputs and output must live on the model's backend (%s)", m->display, I->arch,
                    m->be->name);
+  fz_arena_backend *ab = fz_arena_backend_of(m->be);  // intermediates from one planned allocation (arena_backend.h)
+  if (ab && fz_arena_backend_begin(ab, err)) return err->code;
+  int rc = m->arch->gen ? m->arch->gen->sample(m, in, NULL, m->gen.next_image, NULL, NULL, out, err) : m->arch->forward(m, in, out, err);
+  if (ab) {
+    int rc2 = fz_arena_backend_end(ab, rc ? NULL : err);
+    if (!rc) rc = rc2;
+  }
   if (m->arch->gen) {  // a generative model: the forward is a sampler run; tile n gets noise image next_image + n
-    int rc = m->arch->gen->sample(m, in, NULL, m->gen.next_image, NULL, NULL, out, err);
     if (rc) return fz_wrap(err, "%s sampling", I->arch);
     m->gen.next_image += (uint64_t)n;
     return FZ_OK;
   }
-  int rc = m->arch->forward(m, in, out, err);
   if (rc) return fz_wrap(err, "%s forward", I->arch);
   return FZ_OK;
 }

@@ -20,7 +20,7 @@ typedef struct fz_model_info {
   char arch[32];         // registry name: pnn, pannet, dicnn, msdcnn, fusionnet, drpnn, cannet, fusionmamba
   char sensor[16];       // sensor the weights were trained for ("WV3", "GF2", ...), "" when unknown
   int bands;             // C: spectral bands of MS / LMS / output
-  int ratio;             // PAN / MS size ratio (4 for every model here)
+  int ratio;             // PAN / MS size ratio: fusor.hparams "ratio" (default 4; MS-reading nets take 4 only)
   double scale;          // DN / scale gives the [0,1] data the network expects; 0 when the file does not say
   unsigned inputs;       // FZ_MODEL_IN_* bits that forward reads (the others may be NULL)
   int multiple;          // H and W of a forward must be multiples of this (PAN grid)

@@ -130,6 +130,8 @@ int fz_add(fz_pan_model *m, fz_tensor *out, const fz_tensor *a, const fz_tensor 
 extern const fz_arch fz_arch_pnn, fz_arch_pannet, fz_arch_dicnn, fz_arch_msdcnn, fz_arch_fusionnet, fz_arch_drpnn;
 // Generative architectures (listed in g_archs of model.c like the others).
 extern const fz_arch fz_arch_ssdiff;
+extern const fz_arch fz_arch_pan_otfm;
+extern const fz_arch fz_arch_sb_pan;
 // Adds n network evaluations to m's count (called by a generative architecture's model callback).
 void fz_gen_count(fz_pan_model *m, uint64_t n);
 

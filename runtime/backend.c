@@ -1,5 +1,6 @@
 // backend.c — backend lookup and the checked op wrappers every caller goes through.
 #include "backend.h"
+#include "log.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,13 @@ const fz_backend *fz_backend_get(const char *device, int nthreads, fz_err *err) 
       fz_fail(err, FZ_EINVAL, "--device: '%s' is not a device; expected cpu or cuda:N", device);
       return NULL;
     }
-    return fz_backend_cuda(idx, err);
+    const fz_backend *be = fz_backend_cuda(idx, err);
+    if (!be && err && err->code == FZ_EUNSUP) {  // no driver / no GPU / built without CUDA: say so, run on the CPU
+      fz_log(FZ_LOG_WARN, "%s; the CPU backend runs instead", err->msg);
+      fz_err_clear(err);
+      return fz_backend_cpu(nthreads);
+    }
+    return be;
   }
   fz_fail(err, FZ_EINVAL, "--device: '%s' is not a device; expected cpu or cuda:N", device);
   return NULL;

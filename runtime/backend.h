@@ -36,7 +36,9 @@ struct fz_backend {
 
 // Returns the CPU backend with nthreads threads (0 = all cores). The pointer stays valid for the process.
 const fz_backend *fz_backend_cpu(int nthreads);
-// Looks up a backend by device string "cpu" or "cuda:N"; fails with a clear message when unavailable.
+// Looks up a backend by device string "cpu" or "cuda:N"; fails with a clear message for a malformed string or a
+// CUDA device number beyond the machine's; when CUDA cannot run at all (no driver, no GPU, built without CUDA)
+// it logs a warning saying why and returns the CPU backend.
 const fz_backend *fz_backend_get(const char *device, int nthreads, fz_err *err);
 
 // Checked wrappers: validate dtype/shapes, then call the backend entry (FZ_EUNSUP when NULL).

@@ -12,6 +12,8 @@ void fz_op_case_register(const char *name, fz_op_case_fn fn) {
 int fz_op_case_count(void) { return g_ncases; }
 const fz_op_case *fz_op_case_get(int i) { return (i >= 0 && i < g_ncases) ? &g_cases[i] : NULL; }
 
+fz_dtype fz_case_input_dtype = FZ_F32;
+
 int fz_case_rand(const fz_backend *be, fz_tensor *t, int ndim, const int64_t *shape, uint64_t seed,
                  uint64_t stream, float lo, float hi, float **host, fz_err *err) {
   int rc = fz_tensor_alloc(t, be, FZ_F32, ndim, shape, err);
@@ -21,6 +23,10 @@ int fz_case_rand(const fz_backend *be, fz_tensor *t, int ndim, const int64_t *sh
   if (!h) { fz_tensor_free(t); return fz_fail(err, FZ_ENOMEM, "op case: no memory"); }
   fz_philox_fill_uniform(h, (uint64_t)n, seed, stream, 0);
   for (int64_t i = 0; i < n; i++) h[i] = lo + (hi - lo) * h[i];
+  if (fz_case_input_dtype == FZ_BF16)
+    for (int64_t i = 0; i < n; i++) h[i] = fz_bf16_to_f32(fz_f32_to_bf16(h[i]));
+  else if (fz_case_input_dtype == FZ_F16)
+    for (int64_t i = 0; i < n; i++) h[i] = fz_f16_to_f32(fz_f32_to_f16(h[i]));
   rc = fz_tensor_upload(t, h, (size_t)n * sizeof *h, err);
   if (rc || !host) free(h);
   else *host = h;

@@ -31,6 +31,9 @@ const fz_op_case *fz_op_case_get(int i);
 // also returned as a host copy in *host (malloc'd, caller frees).
 int fz_case_rand(const fz_backend *be, fz_tensor *t, int ndim, const int64_t *shape, uint64_t seed,
                  uint64_t stream, float lo, float hi, float **host, fz_err *err);
+// Storage precision of the inputs fz_case_rand makes (FZ_F32 by default): FZ_BF16 / FZ_F16 round every value
+// to that type first, so a case's double-loop reference sees exactly the 16-bit inputs (tests/cuda/test_precision.cu).
+extern fz_dtype fz_case_input_dtype;
 // Downloads t into a new malloc'd host array.
 float *fz_case_download(const fz_tensor *t, fz_err *err);
 // max_i |got[i]-ref[i]| / (1 + |ref[i]|) — a mixed absolute/relative error.

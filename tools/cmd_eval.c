@@ -6,6 +6,7 @@
 // directories (images sorted by name; two directories pair by file stem).
 #include "cli.h"
 #include "raster.h"
+#include "raster_stack.h"
 #include "../bench/metrics.h"
 #include "../bench/mtf.h"
 #include <dirent.h>
@@ -25,7 +26,7 @@ static void usage(FILE *f) {
           "                  SCD VIF Qabf SSIM on grey images; --src-a / --src-b are aliases of --ir / --vis)\n"
           "  GT, F, MS, PAN, LMS: an image file (.tif .h5 .mat .png ...), a PanCollection HDF5 set (every image of\n"
           "  its key), or a directory of images (natural sort order: name_2 before name_10; two directories are\n"
-          "  paired by file stem).\n"
+          "  paired by file stem), or a comma-separated list of single-band files stacked in order (B2.TIF,B3.TIF).\n"
           "  Samples must be digital numbers (DN), as the toolbox expects (Q2n casts to uint16).\n"
           "options:\n"
           "  --ratio R          scale ratio (default 4)\n"
@@ -35,9 +36,11 @@ static void usage(FILE *f) {
           "  --th               th_values: clip the fused image to [0, 2^L] before the toolbox metrics\n"
           "  --range R          PSNR/SSIM data range ('const' of quality_assess.m; default 2^L - 1)\n"
           "  --fused-scale K    multiply the fused samples by K first (e.g. 2047 for outputs in [0,1])\n"
-          "  --sensor NAME      MTF table for D_lambda: WV3 WV2 QB IKONOS GeoEye1 WV4 GF2 ... (full resolution)\n"
+          "  --sensor NAME      MTF table for D_lambda: WV3 WV2 QB IKONOS GeoEye1 WV4 GF2 L8 L7 ... (full resolution)\n"
           "  --no-sensor-alias  keep QB and GF2 tables (default: evaluate them as IKONOS, as the family's drivers)\n"
           "  --lms LMS          upsampled MS (default: key 'lms' of an HDF5 MS set, else interp23tap(MS))\n"
+          "  --index N          only image N (0-based) of an HDF5 reference set, and of the fused one when it is\n"
+          "                     an HDF5 set too (e.g. a held-out crop)\n"
           "  --ref-key K --fused-key K --ms-key K --pan-key K --lms-key K   HDF5 keys (gt, sr, ms, pan, lms)\n"
           "  --hsi              hyperspectral fusion set (MHIF): PSNR (mean over bands), SAM, ERGAS, SSIM, data\n"
           "                     range 1 unless --range (analysis_ref_batched_images.m with const = 1)\n"
@@ -51,7 +54,7 @@ static void usage(FILE *f) {
 // ---------------------------------------------------------------- image sources
 enum { SRC_FILE, SRC_H5, SRC_DIR };
 typedef struct {
-  int kind, n;
+  int kind, n, first;  // first: index of image 0 in an HDF5 set (--ref-index)
   const char *path, *key;
   char **names;  // directory entries (sorted), SRC_DIR only
 } src_t;
@@ -97,6 +100,11 @@ static int src_open(const char *path, const char *key, const char *h5_default, c
   s->key = key;
   if (!key && (has_ext(path, ".h5") || has_ext(path, ".hdf5"))) s->key = key = h5_default;
   struct stat st;
+  if (fz_stack_is_list(path) && stat(path, &st) != 0) {  // B2.TIF,B3.TIF,...: one image stacked from band files
+    s->kind = SRC_FILE;
+    s->n = 1;
+    return FZ_OK;
+  }
   if (stat(path, &st) != 0) return fz_fail(err, FZ_EIO, "%s %s: %s", role, path, strerror(errno));
   if (S_ISDIR(st.st_mode)) {
     s->kind = SRC_DIR;
@@ -136,7 +144,7 @@ static const char *src_label(const src_t *s, int i, char *b, size_t n) {
   const char *base = strrchr(s->path, '/');
   base = base && base[1] ? base + 1 : s->path;
   if (s->kind == SRC_DIR) snprintf(b, n, "%s", s->names[i]);
-  else if (s->kind == SRC_H5) snprintf(b, n, "%s[%s %d]", base, s->key, i);
+  else if (s->kind == SRC_H5) snprintf(b, n, "%s[%s %d]", base, s->key, s->first + i);
   else snprintf(b, n, "%s", base);
   return b;
 }
@@ -145,13 +153,13 @@ static const char *src_label(const src_t *s, int i, char *b, size_t n) {
 static int src_read(const src_t *s, int i, double scale, double **out, int *c, int *h, int *w, fz_err *err) {
   char full[4096];
   const char *p = s->path;
-  fz_raster_sel sel = {s->kind == SRC_DIR ? NULL : s->key, s->kind == SRC_H5 ? i : 0};
+  fz_raster_sel sel = {s->kind == SRC_DIR ? NULL : s->key, s->kind == SRC_H5 ? s->first + i : 0};
   if (s->kind == SRC_DIR) {
     snprintf(full, sizeof full, "%s/%s", s->path, s->names[i]);
     p = full;
   }
   fz_raster r = {0};
-  int rc = fz_raster_read(p, &sel, &r, err);
+  int rc = fz_raster_read_stack(p, &sel, &r, err);
   if (rc) return rc;
   size_t n = (size_t)r.c * r.h * r.w;
   *out = malloc(n * sizeof **out);
@@ -320,6 +328,7 @@ typedef struct {
   const char *ref, *fused, *ms, *pan, *lms, *sensor, *fmt, *out, *src_a, *src_b;
   const char *ref_key, *fused_key, *ms_key, *pan_key, *lms_key;
   int ratio, L, block, cut, th, no_alias, force, hsi, fsds;  // fsds: 0 off, 1 pred = fused, 2 pred = reference
+  int ref_index;                                             // -1: every reference image
   double range, fscale, ssim_range;
 } opts_t;
 
@@ -340,7 +349,26 @@ static int eval_rr(const opts_t *o, report_t *rep, fz_err *err) {
   src_t R, F;
   int rc = src_open(o->ref, o->ref_key, "gt", "reference", &R, err);
   if (rc) return rc;
+  if (o->ref_index >= 0) {  // one image of the reference set
+    if (R.kind != SRC_H5 || o->ref_index >= R.n) {
+      rc = fz_fail(err, FZ_EINVAL, "--index %d: reference %s %s", o->ref_index, o->ref,
+                   R.kind != SRC_H5 ? "is not an HDF5 set" : "has fewer images");
+      src_free(&R);
+      return rc;
+    }
+    R.first = o->ref_index;
+    R.n = 1;
+  }
   if ((rc = src_open(o->fused, o->fused_key, "sr", "fused", &F, err))) { src_free(&R); return rc; }
+  if (o->ref_index >= 0 && F.kind == SRC_H5) {  // the same image of a fused HDF5 set
+    if (o->ref_index >= F.n) {
+      rc = fz_fail(err, FZ_EINVAL, "--index %d: fused %s holds %d images", o->ref_index, o->fused, F.n);
+      src_free(&R); src_free(&F);
+      return rc;
+    }
+    F.first = o->ref_index;
+    F.n = 1;
+  }
   int *pair = malloc((size_t)R.n * sizeof *pair), warned = 0;
   rep->n = R.n;
   rep->nm = o->hsi ? 4 : 7;
@@ -567,7 +595,7 @@ static int opt_num(const char *name, const char *s, double *v) {
 
 static int cmd_eval(int argc, char **argv) {
   opts_t o = {0};
-  o.ratio = 4; o.L = 11; o.block = 32; o.fscale = 1; o.fmt = "table";
+  o.ratio = 4; o.L = 11; o.block = 32; o.fscale = 1; o.fmt = "table"; o.ref_index = -1;
   
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -602,6 +630,7 @@ static int cmd_eval(int argc, char **argv) {
     else if (!strcmp(a, "--L")) bad = opt_int(a, v, 1, 32, &o.L);
     else if (!strcmp(a, "--block")) bad = opt_int(a, v, 2, 4096, &o.block);
     else if (!strcmp(a, "--cut")) bad = opt_int(a, v, 1, 1 << 20, &o.cut);
+    else if (!strcmp(a, "--index")) bad = opt_int(a, v, 0, 1 << 24, &o.ref_index);
     else if (!strcmp(a, "--range")) bad = opt_num(a, v, &o.range);
     else if (!strcmp(a, "--fused-scale")) bad = opt_num(a, v, &o.fscale);
     else { fprintf(stderr, "fusor eval: unknown option '%s'\n", a); return 2; }

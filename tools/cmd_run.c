@@ -2,6 +2,9 @@
 // write a georeferenced GeoTIFF (or PNG / HDF5 / .mat by extension) and optionally an RGB quicklook.
 #include "cli.h"
 #include "raster.h"
+#include "precision.h"
+#include "arena_backend.h"
+#include "raster_stack.h"
 #include "../models/fuse.h"
 #include "../models/model.h"
 #include <math.h>
@@ -17,9 +20,11 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: fusor run -m MODEL.safetensors --ms MS --pan PAN [--lms LMS] -o OUT [options]\n"
           "  Pansharpens one scene with a converted model (fusor convert). MS is the low-resolution multispectral\n"
-          "  image, PAN the panchromatic one (PAN = ratio x MS, ratio 4); LMS (MS upsampled to the PAN grid) is\n"
-          "  computed with the toolbox's 23-tap interpolator (interp23tap) when absent. Inputs are in DN and divided\n"
-          "  by the model's normalisation (fusor.hparams.scale: 2047 for 11-bit WV3/WV2/QB, 1023 GF2, 255 8-bit);\n"
+          "  image, PAN the panchromatic one (PAN = ratio x MS, the model's fusor.hparams.ratio: 4, or 2 for Landsat);\n"
+          "  LMS (MS upsampled to the PAN grid) is computed with the toolbox's 23-tap interpolator (interp23tap) when\n"
+          "  absent. MS may be a comma-separated list of single-band files (B2.TIF,B3.TIF,...) stacked in that order.\n"
+          "  Inputs are in DN and divided by the model's normalisation (fusor.hparams.scale: 2047 for 11-bit\n"
+          "  WV3/WV2/QB, 1023 GF2, 255 8-bit, 65535 Landsat 8);\n"
           "  the output is clamped to [0,1] and scaled back to DN. Formats by extension: .tif/.tiff (GeoTIFF, the\n"
           "  PAN's georeferencing kept), .png, .h5, .mat; .mat/.h5 inputs pick I_MS_LR/I_MS/ms, I_PAN/pan, lms.\n"
           "  --tile N         tile side on the PAN grid (default 256; 0 = whole scene in one forward)\n"
@@ -28,18 +33,21 @@ static void usage(FILE *f) {
           "                   | patchmerge (the family's PatchMergeModule rule: tile P, stride P/4)\n"
           "  --batch N        tiles per forward (default 1)\n"
           "  --preview P.png  also write an RGB quicklook (2-98%% stretch) of the fused image\n"
+          "  --compare P.png  also write a before/after quicklook: LMS | fused side by side, one shared stretch,\n"
+          "                   small scenes enlarged (nearest) to at least 256 pixels high\n"
           "  --rgb R,G,B      1-based bands for the quicklook (default 5,3,2 for 8 bands, 3,2,1 for 4)\n"
           "  --ms-key K, --pan-key K, --lms-key K   variable / dataset names in .mat / .h5 inputs; --index N (.h5)\n"
           "  --dtype T        output sample type u8 | u16 | f32 (default u16, u8 for 8-bit models)\n"
           "  --scale S        override the model's normalisation (for files converted without one)\n"
           "  --no-clamp       keep the network output unclamped\n"
           "  --device D       cpu (default) or cuda:N;  --threads N  CPU threads (default all)\n"
+          "  --precision P    fp32 (default) | bf16 | fp16: 16-bit storage, fp32 accumulation (cuda only)\n"
           "  --json           progress and result as JSON lines;  --force / --overwrite  replace OUT\n");
 }
 
 typedef struct run_opts {
-  const char *model, *ms, *pan, *lms, *out, *preview, *device, *rgb;
-  const char *ms_key, *pan_key, *lms_key, *dtype;
+  const char *model, *ms, *pan, *lms, *out, *preview, *compare, *device, *rgb;
+  const char *ms_key, *pan_key, *lms_key, *dtype, *precision;
   int index, threads, batch, json, force, no_clamp;
   double scale;
   fz_fuse_opts fo;
@@ -72,7 +80,7 @@ static const char *pick_key(const char *path, const char *const *cands) {
 // Reads one input raster with its key (explicit, else the role's default candidates).
 static int read_input(const char *path, const char *key, int index, const char *const *cands, fz_raster *r, fz_err *err) {
   fz_raster_sel sel = {key ? key : pick_key(path, cands), index};
-  if (fz_raster_read(path, &sel, r, err)) return err->code;
+  if (fz_raster_read_stack(path, &sel, r, err)) return err->code;
   return FZ_OK;
 }
 
@@ -160,6 +168,34 @@ static int parse_rgb(const char *s, int bands, int rgb[3], fz_err *err) {
   return FZ_OK;
 }
 
+// Writes the before/after quicklook path: [lms | 8-pixel gap | fused] (both C×H×W in DN), rgb bands, one 2-98%
+// stretch over both; enlarged by the integer factor that makes it at least 256 pixels high (nearest neighbour).
+static int write_compare(const char *path, const float *lms, const float *fused, int C, int H, int W, const int rgb[3], fz_err *err) {
+  int z = H >= 256 ? 1 : (256 + H - 1) / H, gap = 8, ow = (2 * W + gap) * z, oh = H * z;
+  fz_raster q = {0};
+  int rc = fz_raster_alloc(&q, 3, oh, ow, err);
+  if (rc) return rc;
+  double lo = 1e300;  // gap colour: the darkest sample shown
+  for (int k = 0; k < 3; k++)
+    for (size_t i = 0; i < (size_t)H * W; i++) {
+      double a = lms[(size_t)rgb[k] * H * W + i], b = fused[(size_t)rgb[k] * H * W + i];
+      lo = a < lo ? a : lo;
+      lo = b < lo ? b : lo;
+    }
+  for (int k = 0; k < 3; k++)
+    for (int y = 0; y < oh; y++)
+      for (int x = 0; x < ow; x++) {
+        int xs = x / z, ys = y / z;
+        float v = (float)lo;
+        if (xs < W) v = lms[((size_t)rgb[k] * H + ys) * W + xs];
+        else if (xs >= W + gap) v = fused[((size_t)rgb[k] * H + ys) * W + xs - W - gap];
+        q.data[((size_t)k * oh + y) * ow + x] = v;
+      }
+  rc = fz_raster_quicklook(&q, 0, 1, 2, path, err);
+  fz_raster_free(&q);
+  return rc;
+}
+
 // The whole command after option parsing. Returns an fz_code; nothing is left at o->out / o->preview on failure.
 static int run(const run_opts *o, fz_err *err) {
   static const char *const ms_keys[] = {"I_MS_LR", "ms", "I_MS", NULL}, *const pan_keys[] = {"I_PAN", "pan", NULL},
@@ -167,7 +203,11 @@ static int run(const run_opts *o, fz_err *err) {
   if (!o->force && exists(o->out)) return fz_fail(err, FZ_EINVAL, "%s: output exists; refusing to overwrite it (use --force)", o->out);
   if (o->preview && !o->force && exists(o->preview))
     return fz_fail(err, FZ_EINVAL, "%s: preview exists; refusing to overwrite it (use --force)", o->preview);
+  if (o->compare && !o->force && exists(o->compare))
+    return fz_fail(err, FZ_EINVAL, "%s: comparison quicklook exists; refusing to overwrite it (use --force)", o->compare);
   const fz_backend *be = fz_backend_get(o->device, o->threads, err);
+  if (be) be = fz_backend_with_precision(be, o->precision, err);
+  if (be) be = fz_backend_forward_arena(be, err);  // CUDA: a forward's intermediates from one allocation
   if (!be) return err->code;
   fz_pan_model *m = NULL;
   fz_raster ms = {0}, pan = {0}, lms = {0}, res = {0};
@@ -199,7 +239,7 @@ static int run(const run_opts *o, fz_err *err) {
   if (pan.scale > 1 && fabs(pan.scale - scale) > 0.5)
     FZ_WARN("%s declares a bit depth of scale %g but %s normalises by %g (override with --scale)", o->pan, pan.scale, o->model, scale);
   if (!(fms = normalised(&ms, scale, err)) || !(fpan = normalised(&pan, scale, err))) { rc = err->code; goto done; }
-  if (I->inputs & FZ_MODEL_IN_LMS) {
+  if ((I->inputs & FZ_MODEL_IN_LMS) || o->compare) {
     flms = o->lms ? normalised(&lms, scale, err) : make_lms(fms, ms.c, ms.h, ms.w, I->ratio, err);
     if (!flms) { rc = err->code; goto done; }
   }
@@ -229,9 +269,19 @@ static int run(const run_opts *o, fz_err *err) {
   if ((rc = fz_geo_copy(&res.geo, &pan.geo, err)) || (rc = copy_band_desc(&res.geo, &ms.geo, I->bands, err))) goto done;
   fz_dtype odt = scale <= 255 ? FZ_U8 : FZ_U16;
   if (o->dtype) odt = !strcmp(o->dtype, "u8") ? FZ_U8 : !strcmp(o->dtype, "f32") ? FZ_F32 : FZ_U16;
+  if (res.geo.has_nodata && odt != FZ_F32 && (res.geo.nodata < 0 || res.geo.nodata > (odt == FZ_U8 ? 255 : 65535)))
+    res.geo.has_nodata = 0;  // the PAN's nodata (Landsat: -32768) cannot be stored in an unsigned output
   if (o->preview && (rc = fz_raster_quicklook(&res, rgb[0], rgb[1], rgb[2], o->preview, err))) goto done;
+  if (o->compare) {
+    for (size_t i = 0; i < n; i++) flms[i] = (float)(flms[i] * scale);  // back to DN, as res
+    if ((rc = write_compare(o->compare, flms, res.data, I->bands, pan.h, pan.w, rgb, err))) {
+      if (o->preview) unlink(o->preview);
+      goto done;
+    }
+  }
   if ((rc = fz_raster_write(o->out, &res, odt, o->force, NULL, err))) {
     if (o->preview) unlink(o->preview);
+    if (o->compare) unlink(o->compare);
     goto done;
   }
   if (o->json)
@@ -243,6 +293,7 @@ static int run(const run_opts *o, fz_err *err) {
     printf("wrote %s: %d bands %dx%d (%s), %s %s, %lld tiles (%s), %.2f s\n", o->out, I->bands, pan.h, pan.w, fz_dtype_name(odt),
            I->arch, I->sensor, (long long)tiles, fz_merge_name(fo.merge), secs);
     if (o->preview) printf("wrote %s: RGB quicklook (bands %d,%d,%d)\n", o->preview, rgb[0] + 1, rgb[1] + 1, rgb[2] + 1);
+    if (o->compare) printf("wrote %s: LMS | fused quicklook (bands %d,%d,%d)\n", o->compare, rgb[0] + 1, rgb[1] + 1, rgb[2] + 1);
   }
 done:
   fz_model_free(m);
@@ -282,7 +333,9 @@ static int cmd_run(int argc, char **argv) {
     else if (!strcmp(a, "--lms")) o.lms = v;
     else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o.out = v;
     else if (!strcmp(a, "--preview")) o.preview = v;
+    else if (!strcmp(a, "--compare")) o.compare = v;
     else if (!strcmp(a, "--device")) o.device = v;
+    else if (!strcmp(a, "--precision")) o.precision = v;
     else if (!strcmp(a, "--rgb")) o.rgb = v;
     else if (!strcmp(a, "--ms-key")) o.ms_key = v;
     else if (!strcmp(a, "--pan-key")) o.pan_key = v;

@@ -4,6 +4,8 @@
 // georeferenced GeoTIFF (or PNG / HDF5 / .mat by extension) in DN, like `fusor run`.
 #include "cli.h"
 #include "raster.h"
+#include "precision.h"
+#include "arena_backend.h"
 #include "sample_model.h"
 #include "../models/generative.h"
 #include "../models/fuse.h"
@@ -37,7 +39,8 @@ void fz_sample_model_usage(FILE *f) {
           "  --ms-key K, --pan-key K, --lms-key K, --index N   variables in .mat / .h5 inputs\n"
           "  --scale S          DN normalisation (default: the model's fusor.hparams scale)\n"
           "  --dtype T          output u8 | u16 | f32 (default u16, u8 for 8-bit models)\n"
-          "  --threads N, --device D, --json, --force\n");
+          "  --threads N, --device D, --json, --force\n"
+          "  --precision P      fp32 (default) | bf16 | fp16: 16-bit storage, fp32 accumulation (cuda only)\n");
 }
 
 int fz_sample_wants_model_file(int argc, char **argv) {
@@ -47,13 +50,14 @@ int fz_sample_wants_model_file(int argc, char **argv) {
 }
 
 typedef struct smo {
-  const char *model, *ms, *pan, *lms, *out, *device, *ms_key, *pan_key, *lms_key, *dtype, *respace;
+  const char *model, *ms, *pan, *lms, *out, *device, *ms_key, *pan_key, *lms_key, *dtype, *respace, *precision;
   int index, threads, json, force, steps, spacing_set, tin_set;
   double scale;
   uint64_t seed;
   fz_sampler_config opt;
   fz_sampler_kind kind;
   int kind_set;
+  fz_process kind_process;  // the process the sampler name implies (flow_euler: flow), DEFAULT when none
   fz_time_input tin;
   fz_fuse_opts fo;
 } smo;
@@ -130,6 +134,9 @@ static int make_config(const smo *o, const fz_pan_model *m, fz_sampler_config *c
   fz_sampler_config def;
   if (fz_model_sampler_default(m, &def, NULL, err)) return err->code;
   if (fz_model_sampler_for(m, o->kind_set ? o->kind : def.sampler, o->steps, cfg, err)) return err->code;
+  if (o->kind_set && o->kind_process != FZ_PROC_DEFAULT && o->kind_process != cfg->process)
+    return fz_fail(err, FZ_EINVAL, "--sampler %s runs on the %s process; model %s was trained on the %s process", fz_sampler_name(o->kind),
+                   fz_process_name(o->kind_process), o->model, fz_process_name(cfg->process));
   if (o->opt.process != FZ_PROC_DEFAULT && o->opt.process != cfg->process)
     return fz_fail(err, FZ_EINVAL, "--process %s: model %s was trained on the %s process", fz_process_name(o->opt.process), o->model,
                    fz_process_name(cfg->process));
@@ -169,6 +176,8 @@ static int sample_scene(const smo *o, fz_err *err) {
   static const char *const ms_keys[] = {"I_MS_LR", "ms", "I_MS", NULL}, *const pan_keys[] = {"I_PAN", "pan", NULL},
                            *const lms_keys[] = {"lms", NULL};
   const fz_backend *be = fz_backend_get(o->device, o->threads, err);
+  if (be) be = fz_backend_with_precision(be, o->precision, err);
+  if (be) be = fz_backend_forward_arena(be, err);  // CUDA: a forward's intermediates from one allocation
   if (!be) return err->code;
   fz_pan_model *m = NULL;
   int rc = load_generative(o, be, &m, err);
@@ -279,11 +288,12 @@ int fz_sample_model_main(int argc, char **argv) {
     else if (!strcmp(a, "--lms")) o.lms = v;
     else if (!strcmp(a, "-o") || !strcmp(a, "--output")) o.out = v;
     else if (!strcmp(a, "--device")) o.device = v;
+    else if (!strcmp(a, "--precision")) o.precision = v;
     else if (!strcmp(a, "--ms-key")) o.ms_key = v;
     else if (!strcmp(a, "--pan-key")) o.pan_key = v;
     else if (!strcmp(a, "--lms-key")) o.lms_key = v;
     else if (!strcmp(a, "--respace")) o.respace = v;
-    else if (!strcmp(a, "--sampler")) { rc = fz_sampler_parse(v, &o.kind, &implied, &err); o.kind_set = 1; }
+    else if (!strcmp(a, "--sampler")) { rc = fz_sampler_parse(v, &o.kind, &implied, &err); o.kind_set = 1; o.kind_process = implied; }
     else if (!strcmp(a, "--process")) rc = fz_process_parse(v, &o.opt.process, &err);
     else if (!strcmp(a, "--spacing")) { rc = fz_spacing_parse(v, &o.opt.spacing, &err); o.spacing_set = 1; }
     else if (!strcmp(a, "--time-input")) { rc = fz_time_input_parse(v, &o.tin, &err); o.tin_set = 1; }

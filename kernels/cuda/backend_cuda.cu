@@ -140,7 +140,7 @@ extern "C" const fz_backend *fz_backend_cuda(int device, fz_err *err) {
   cudaError_t e = cudaGetDeviceCount(&n);
   if (e != cudaSuccess || n <= 0) {
     cudaGetLastError();
-    fz_fail(err, FZ_EUNSUP, "cuda:%d requested, but no CUDA device is available (%s); use --device cpu", device,
+    fz_fail(err, FZ_EUNSUP, "cuda:%d requested, but no CUDA device is available (%s)", device,
             no_device_reason(e));
     return NULL;
   }
@@ -173,6 +173,12 @@ extern "C" const fz_backend *fz_backend_cuda(int device, fz_err *err) {
   if (bs != CUBLAS_STATUS_SUCCESS) {
     fz_cublas_fail(&tmp, bs, "cuBLAS set-up", err);
     if (c->blas) cublasDestroy(c->blas);
+    cudaFree(c->flag);
+    cudaStreamDestroy(c->stream);
+    return NULL;
+  }
+  if (fz_cuda_libs_init(&tmp, err)) {  // cuDNN handle and cuFFT plan cache (libs.cu)
+    cublasDestroy(c->blas);
     cudaFree(c->flag);
     cudaStreamDestroy(c->stream);
     return NULL;

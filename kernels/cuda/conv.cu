@@ -10,6 +10,7 @@
 // None needs a workspace. Roofline of the implicit GEMM: 2·Co·K·P FLOPs for (Co·K + Ci·H·W + Co·P)·4
 // bytes (K = Ci/g·kh·kw, P = Ho·Wo): compute bound for the 3×3 convolutions of the nets; cuDNN and a
 // tensor-core path are planned (docs/CUDA.md).
+// Large dense zero-padded conv2d goes through cuDNN when the build has it (cudnn_conv2d; libs.cu says when).
 #include "cuda_ops.h"
 #include "device_util.cuh"
 #include <limits.h>
@@ -156,10 +157,92 @@ static conv_geom make_geom(const fz_tensor *out, const fz_tensor *x, const fz_te
   return g;
 }
 
-// Issues the conv2d kernel that suits g.
+// In place: out[nc, p] = act(out[nc, p] + bias[nc % co]) over NC planes of P pixels (the cuDNN path's epilogue).
+__global__ void k_conv_bias_act(float *out, const float *bias, int64_t NC, int64_t co, int64_t P, int act, float p0, float p1) {
+  int64_t total = NC * P, step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
+    float v = out[t] + (bias ? bias[(t / P) % co] : 0.0f);
+    out[t] = fz_dev_act(v, act, p0, p1);
+  }
+}
+
+#ifdef FZ_CUDA_WITH_CUDNN
+// conv2d through cudnnConvolutionForward (cross-correlation, fp32 FMA math: no TF32) followed by the bias +
+// activation epilogue. Returns -1 (not taken, nothing issued) when g is not a cuDNN convolution: depthwise, a
+// padding mode other than zeros, negative pads, an output size other than cuDNN's symmetric-padding one (a
+// right / bottom extra pad that adds outputs), 32-bit overflow, fewer multiply-adds than the backend's
+// threshold, or cuDNN disabled. Otherwise 0 or the fz_code with err.
+static int cudnn_conv2d(const fz_backend *be, const conv_geom &g, fz_err *err) {
+  if (g.cig < 2 || g.mode != FZ_PAD_ZERO || g.pt < 0 || g.pl < 0) return -1;
+  int64_t eh = (g.kh - 1) * g.dh + 1, ew = (g.kw - 1) * g.dw + 1;
+  if (g.h + 2 * g.pt < eh || g.wd + 2 * g.pl < ew || 1 + (g.h + 2 * g.pt - eh) / g.sh != g.ho || 1 + (g.wd + 2 * g.pl - ew) / g.sw != g.wo)
+    return -1;
+  if (g.n * g.ci * g.h * g.wd > INT_MAX || g.n * g.co * g.P > INT_MAX || g.co * g.K > INT_MAX) return -1;
+  cudnnHandle_t h = fz_cuda_cudnn(be, g.n * g.co * g.P * g.K);
+  if (!h) return -1;
+  cudnnTensorDescriptor_t xd = NULL, yd = NULL;
+  cudnnFilterDescriptor_t wd = NULL;
+  cudnnConvolutionDescriptor_t cd = NULL;
+  const char *what = "descriptor set-up";
+  cudnnStatus_t st = cudnnCreateTensorDescriptor(&xd);
+  if (!st) st = cudnnCreateTensorDescriptor(&yd);
+  if (!st) st = cudnnCreateFilterDescriptor(&wd);
+  if (!st) st = cudnnCreateConvolutionDescriptor(&cd);
+  if (!st) st = cudnnSetTensor4dDescriptor(xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, (int)g.n, (int)g.ci, (int)g.h, (int)g.wd);
+  if (!st) st = cudnnSetTensor4dDescriptor(yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, (int)g.n, (int)g.co, (int)g.ho, (int)g.wo);
+  if (!st) st = cudnnSetFilter4dDescriptor(wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, (int)g.co, (int)g.cig, (int)g.kh, (int)g.kw);
+  if (!st) st = cudnnSetConvolution2dDescriptor(cd, g.pt, g.pl, g.sh, g.sw, g.dh, g.dw, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT);
+  if (!st) st = cudnnSetConvolutionGroupCount(cd, (int)g.g);
+  if (!st) st = cudnnSetConvolutionMathType(cd, CUDNN_FMA_MATH);  // fp32 FMA kernels only (DEFAULT_MATH allows TF32)
+  cudnnConvolutionFwdAlgoPerf_t perf[8];
+  int got = 0;
+  if (!st) { what = "cudnnGetConvolutionForwardAlgorithm_v7"; st = cudnnGetConvolutionForwardAlgorithm_v7(h, xd, wd, cd, yd, 8, &got, perf); }
+  int pick = -1;
+  for (int i = 0; !st && i < got && pick < 0; i++)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS) pick = i;
+  void *ws = NULL;
+  if (!st && pick < 0) {
+    what = "algorithm choice";
+    st = CUDNN_STATUS_NOT_SUPPORTED;
+  }
+  if (!st && perf[pick].memory) {
+    ws = fz_cuda_scratch(be, perf[pick].memory, err);
+    if (!ws) { cudnnDestroyTensorDescriptor(xd); cudnnDestroyTensorDescriptor(yd); cudnnDestroyFilterDescriptor(wd);
+               cudnnDestroyConvolutionDescriptor(cd); return err ? (int)err->code : FZ_ENOMEM; }
+  }
+  const float one = 1.0f, zero = 0.0f;
+  if (!st) {
+    what = "cudnnConvolutionForward";
+    st = cudnnConvolutionForward(h, &one, xd, g.x, wd, g.w, cd, perf[pick].algo, ws, perf[pick].memory, &zero, yd, g.out);
+  }
+  cudnnDestroyTensorDescriptor(xd);
+  cudnnDestroyTensorDescriptor(yd);
+  cudnnDestroyFilterDescriptor(wd);
+  cudnnDestroyConvolutionDescriptor(cd);
+  if (st != CUDNN_STATUS_SUCCESS) {
+#ifdef FZ_CUDA_EMULATED
+    const char *detail = fz_simt::last_message();
+#else
+    const char *detail = "";
+#endif
+    return fz_fail(err, st == CUDNN_STATUS_BAD_PARAM ? FZ_EINVAL : FZ_EINTERNAL, "%s: conv2d through cuDNN: %s failed: %s%s%s",
+                   be->name, what, cudnnGetErrorString(st), detail[0] ? ": " : "", detail);
+  }
+  if (!g.bias && g.act == FZ_ACT_NONE) return FZ_OK;
+  FZ_LAUNCH(k_conv_bias_act, fz_cuda_blocks(g.n * g.co * g.P, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, fz_cuda_stream(be))(
+      g.out, g.bias, g.n * g.co, g.co, g.P, g.act, g.p0, g.p1);
+  return fz_cuda_check_launch(be, "conv2d bias / activation epilogue kernel", err);
+}
+#endif
+
+// Issues the conv2d kernel that suits g (or cuDNN, for large dense zero-padded convolutions).
 static int launch_conv2d(const fz_backend *be, const conv_geom &g, fz_err *err) {
   cudaStream_t s = fz_cuda_stream(be);
   if (g.n == 0 || g.co == 0 || g.P == 0) return FZ_OK;
+#ifdef FZ_CUDA_WITH_CUDNN
+  int rc = cudnn_conv2d(be, g, err);
+  if (rc != -1) return rc;
+#endif
   if (g.cig == 1) {
     FZ_LAUNCH(k_conv2d_depthwise, fz_cuda_blocks(g.n * g.co * g.P, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, s)(g);
     return fz_cuda_check_launch(be, "conv2d depthwise kernel", err);

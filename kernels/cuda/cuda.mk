@@ -56,6 +56,16 @@ NVCC_FLAGS := -std=c++17 -O3 -DFZ_HAVE_CUDA -Werror all-warnings -Xcompiler -Wal
               -Iinclude -Iruntime -Ikernels/cuda -Itests $(foreach a,$(CUDA_ARCHS),-gencode arch=compute_$(a),code=sm_$(a)) -Xptxas -v
 cuda_space := $() $()
 CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart
+# cuDNN / cuFFT (kernels/cuda/libs.cu): used when their headers are found; without them conv and the FFTs
+# stay on the hand-written kernels (the emulated build always has the kernels/cuda/simt shims).
+ifneq ($(wildcard $(CUDA_HOME)/include/cudnn.h /usr/include/cudnn.h /usr/include/x86_64-linux-gnu/cudnn.h),)
+NVCC_FLAGS += -DFZ_HAVE_CUDNN
+CUDA_LIBS += -lcudnn
+endif
+ifneq ($(wildcard $(CUDA_HOME)/include/cufft.h),)
+NVCC_FLAGS += -DFZ_HAVE_CUFFT
+CUDA_LIBS += -lcufft
+endif
 
 $(BUILD)/cuda/%.o: %.cu
 	@mkdir -p $(dir $@) $(BUILD)/ptxas

@@ -1,8 +1,9 @@
 // fft.cu — 2-D DFTs over the last two dims (torch.fft semantics, norm="backward"), fftshift and complex
 // helpers on the GPU. The transforms are direct DFTs evaluated in double, separably (along W, then along H;
 // irfft2 along H, then the complex-to-real step along W exactly as FFTW / PocketFFT define it, ignoring the
-// imaginary parts of the self-conjugate bins): accurate to fp32 rounding, O(H·W·(H+W)) work. This is the
-// reference path the emulation checks; a cuFFT plan (and a shim of it in the emulation) is planned.
+// imaginary parts of the self-conjugate bins): accurate to fp32 rounding, O(H·W·(H+W)) work. When the build
+// has cuFFT and it is enabled (libs.cu) the three transforms go through cuFFT plans instead (cufft_*: R2C,
+// C2C, and C2C + C2R for irfft2, normalised here); the direct DFTs stay as the path without cuFFT.
 // Complex values are interleaved (re, im) floats; the intermediate rows are kept in double in scratch.
 #include "cuda_ops.h"
 #include "device_util.cuh"
@@ -111,6 +112,93 @@ __global__ void k_polar(float *out, const float *mag, const float *ph, int64_t n
   }
 }
 
+// out[2i] = x[i], out[2i+1] = 0: real values as interleaved complex (fft2 of a real input through cuFFT C2C).
+__global__ void k_real_to_complex(float *out, const float *x, int64_t n) {
+  EW_LOOP(i, n) {
+    out[2 * i] = x[i];
+    out[2 * i + 1] = 0.0f;
+  }
+}
+
+// x[i] *= s over n floats (the 1/(H·W) of the inverse transforms: cuFFT does not normalise).
+__global__ void k_scale(float *x, int64_t n, float s) {
+  EW_LOOP(i, n) x[i] *= s;
+}
+
+// Zeroes the imaginary parts of the self-conjugate bins (l = 0, and l = W/2 for even W) of R rows of Wc complex
+// values, making each row a Hermitian half-spectrum: cuFFT's C2R is only specified for Hermitian input, and
+// torch / PocketFFT ignore those parts anyway.
+__global__ void k_hermitian_fix(float *z, int64_t R, int64_t W, int64_t Wc) {
+  EW_LOOP(r, R) {
+    z[2 * (r * Wc) + 1] = 0.0f;
+    if (W % 2 == 0) z[2 * (r * Wc + W / 2) + 1] = 0.0f;
+  }
+}
+
+#ifdef FZ_CUDA_WITH_CUFFT
+// True when every size of a P×H×W transform fits cuFFT's 32-bit arguments.
+static bool cufft_fits(int64_t P, int64_t H, int64_t W) { return P * H * (W + 2) < (int64_t)1 << 31; }
+
+// fft2 through cuFFT: C2C of rank 2 over the P planes (a real input is widened to complex in scratch first),
+// then 1/(H·W) for the inverse. -1 when cuFFT is not in use (nothing issued), else 0 or the fz_code.
+static int cufft_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, int x_real,
+                      int inverse, fz_err *err) {
+  if (!fz_cuda_libs_enabled(be, FZ_CUDA_LIB_CUFFT) || !cufft_fits(P, H, W)) return -1;
+  int n[2] = {(int)H, (int)W};
+  cufftHandle plan = fz_cuda_cufft_plan(be, 2, n, NULL, 1, 0, NULL, 1, 0, CUFFT_C2C, (int)P, err);
+  if (plan == -1) return err ? (int)err->code : FZ_EINTERNAL;
+  float *in = (float *)x->data;
+  if (x_real) {
+    if (!(in = (float *)fz_cuda_scratch(be, sizeof(float) * 2 * (size_t)(P * H * W), err))) return err ? (int)err->code : FZ_ENOMEM;
+    FZ_LAUNCH(k_real_to_complex, EW_GRID(P * H * W))(in, (const float *)x->data, P * H * W);
+    int rc = fz_cuda_check_launch(be, "fft2 real-to-complex kernel", err);
+    if (rc) return rc;
+  }
+  cufftResult r = cufftExecC2C(plan, (cufftComplex *)in, (cufftComplex *)out->data, inverse ? CUFFT_INVERSE : CUFFT_FORWARD);
+  if (r != CUFFT_SUCCESS) return fz_cufft_fail(be, r, "fft2 (cufftExecC2C)", err);
+  if (!inverse) return FZ_OK;
+  FZ_LAUNCH(k_scale, EW_GRID(2 * P * H * W))((float *)out->data, 2 * P * H * W, (float)(1.0 / (double)(H * W)));
+  return fz_cuda_check_launch(be, "ifft2 scale kernel", err);
+}
+
+// rfft2 through cuFFT: one R2C of rank 2 over the P planes ([P, H, W] real -> [P, H, W/2+1] complex).
+static int cufft_rfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, fz_err *err) {
+  if (!fz_cuda_libs_enabled(be, FZ_CUDA_LIB_CUFFT) || !cufft_fits(P, H, W)) return -1;
+  int n[2] = {(int)H, (int)W};
+  cufftHandle plan = fz_cuda_cufft_plan(be, 2, n, NULL, 1, 0, NULL, 1, 0, CUFFT_R2C, (int)P, err);
+  if (plan == -1) return err ? (int)err->code : FZ_EINTERNAL;
+  cufftResult r = cufftExecR2C(plan, (cufftReal *)x->data, (cufftComplex *)out->data);
+  return r == CUFFT_SUCCESS ? FZ_OK : fz_cufft_fail(be, r, "rfft2 (cufftExecR2C)", err);
+}
+
+// irfft2 through cuFFT with torch's semantics for any input: the inverse C2C along H (per plane, Wc strided
+// columns) into scratch, the self-conjugate bins made Hermitian, a C2R of length W along each row (which
+// overwrites the scratch, never x), then 1/(H·W).
+static int cufft_irfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, fz_err *err) {
+  if (!fz_cuda_libs_enabled(be, FZ_CUDA_LIB_CUFFT) || !cufft_fits(P, H, W)) return -1;
+  int64_t Wc = W / 2 + 1;
+  int nh[1] = {(int)H}, emb[1] = {(int)H}, nw[1] = {(int)W};
+  cufftHandle col = fz_cuda_cufft_plan(be, 1, nh, emb, (int)Wc, 1, emb, (int)Wc, 1, CUFFT_C2C, (int)Wc, err);
+  if (col == -1) return err ? (int)err->code : FZ_EINTERNAL;
+  cufftHandle row = fz_cuda_cufft_plan(be, 1, nw, NULL, 1, 0, NULL, 1, 0, CUFFT_C2R, (int)(P * H), err);
+  if (row == -1) return err ? (int)err->code : FZ_EINTERNAL;
+  cufftComplex *Z = (cufftComplex *)fz_cuda_scratch(be, sizeof(cufftComplex) * (size_t)(P * H * Wc), err);
+  if (!Z) return err ? (int)err->code : FZ_ENOMEM;
+  cufftComplex *X = (cufftComplex *)x->data;
+  for (int64_t p = 0; p < P; p++) {
+    cufftResult r = cufftExecC2C(col, X + p * H * Wc, Z + p * H * Wc, CUFFT_INVERSE);
+    if (r != CUFFT_SUCCESS) return fz_cufft_fail(be, r, "irfft2 column step (cufftExecC2C)", err);
+  }
+  FZ_LAUNCH(k_hermitian_fix, EW_GRID(P * H))((float *)Z, P * H, W, Wc);
+  int rc = fz_cuda_check_launch(be, "irfft2 Hermitian fix kernel", err);
+  if (rc) return rc;
+  cufftResult r = cufftExecC2R(row, Z, (cufftReal *)out->data);
+  if (r != CUFFT_SUCCESS) return fz_cufft_fail(be, r, "irfft2 row step (cufftExecC2R)", err);
+  FZ_LAUNCH(k_scale, EW_GRID(P * H * W))((float *)out->data, P * H * W, (float)(1.0 / (double)(H * W)));
+  return fz_cuda_check_launch(be, "irfft2 scale kernel", err);
+}
+#endif
+
 // Double scratch of n complex values (fz_cuda_scratch); NULL with err on failure.
 static double *dscratch(const fz_backend *be, int64_t n, fz_err *err) {
   return (double *)fz_cuda_scratch(be, sizeof(double) * 2 * (size_t)n, err);
@@ -119,6 +207,10 @@ static double *dscratch(const fz_backend *be, int64_t n, fz_err *err) {
 int fz_cuda_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, int x_real,
                  int inverse, fz_err *err) {
   if (P * H * W == 0) return FZ_OK;
+#ifdef FZ_CUDA_WITH_CUFFT
+  int lrc = cufft_fft2(be, out, x, P, H, W, x_real, inverse, err);
+  if (lrc != -1) return lrc;
+#endif
   double *Y = dscratch(be, P * H * W, err);
   if (!Y) return err ? (int)err->code : FZ_ENOMEM;
   int sign = inverse ? 1 : -1;
@@ -132,6 +224,10 @@ int fz_cuda_fft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64
 int fz_cuda_rfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, fz_err *err) {
   int64_t Wc = W / 2 + 1;
   if (P * H * W == 0) return FZ_OK;
+#ifdef FZ_CUDA_WITH_CUFFT
+  int lrc = cufft_rfft2(be, out, x, P, H, W, err);
+  if (lrc != -1) return lrc;
+#endif
   double *Y = dscratch(be, P * H * Wc, err);
   if (!Y) return err ? (int)err->code : FZ_ENOMEM;
   FZ_LAUNCH(k_dft_rows, EW_GRID(P * H * Wc))(Y, (const float *)x->data, P, H, W, Wc, 1, -1);
@@ -144,6 +240,10 @@ int fz_cuda_rfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int6
 int fz_cuda_irfft2(const fz_backend *be, fz_tensor *out, const fz_tensor *x, int64_t P, int64_t H, int64_t W, fz_err *err) {
   int64_t Wc = W / 2 + 1;
   if (P * H * W == 0) return FZ_OK;
+#ifdef FZ_CUDA_WITH_CUFFT
+  int lrc = cufft_irfft2(be, out, x, P, H, W, err);
+  if (lrc != -1) return lrc;
+#endif
   double *Z = dscratch(be, P * H * Wc, err);
   if (!Z) return err ? (int)err->code : FZ_ENOMEM;
   FZ_LAUNCH(k_idft_cols_half, EW_GRID(P * H * Wc))(Z, (const float *)x->data, P, H, Wc);

@@ -8,6 +8,15 @@
 #define FZ_CUDA_H
 #include <cuda_runtime.h>
 #include <cublas_v2.h>
+// cuDNN and cuFFT: always in the emulation (kernels/cuda/simt shims); under nvcc when cuda.mk found their headers.
+#if defined(FZ_CUDA_EMULATED) || defined(FZ_HAVE_CUDNN)
+#define FZ_CUDA_WITH_CUDNN 1
+#include <cudnn.h>
+#endif
+#if defined(FZ_CUDA_EMULATED) || defined(FZ_HAVE_CUFFT)
+#define FZ_CUDA_WITH_CUFFT 1
+#include <cufft.h>
+#endif
 #include <stdint.h>
 #include <string.h>
 extern "C" {
@@ -58,6 +67,7 @@ typedef struct fz_cuda_ctx {
   void *scratch;        // device scratch reused by successive ops (stream order keeps uses apart)
   size_t scratch_bytes;
   char name[16];        // "cuda:N"
+  struct fz_cuda_libs *libs;  // cuDNN handle, cuFFT plan cache and routing (libs.cu); NULL: hand-written kernels only
 } fz_cuda_ctx;
 
 // The context of a CUDA backend table.
@@ -80,6 +90,26 @@ static inline unsigned fz_cuda_blocks(int64_t n, int threads, unsigned cap) {
   if (b < 1) b = 1;
   return b > (int64_t)cap ? cap : (unsigned)b;
 }
+
+// libs.cu: which library calls the backend routes ops through (bits), and the set-up / queries.
+enum { FZ_CUDA_LIB_CUDNN = 1, FZ_CUDA_LIB_CUFFT = 2 };
+// Creates be's cuDNN handle and cuFFT plan cache (the libraries this build has) and enables them; 0 or err.
+int fz_cuda_libs_init(fz_backend *be, fz_err *err);
+// The cuDNN handle of be bound to its stream, or NULL when conv2d geometry g must use the hand-written kernels
+// (no cuDNN, disabled, fewer multiply-adds than the threshold). cudnn_conv2d (conv.cu) uses it.
+#ifdef FZ_CUDA_WITH_CUDNN
+cudnnHandle_t fz_cuda_cudnn(const fz_backend *be, int64_t macs);
+#endif
+#ifdef FZ_CUDA_WITH_CUFFT
+// A cached cuFFT plan on be's stream for the cufftPlanMany arguments (inembed / onembed NULL: basic layout);
+// -1 with err on failure or when cuFFT is disabled (err->code FZ_EUNSUP then, without message).
+cufftHandle fz_cuda_cufft_plan(const fz_backend *be, int rank, const int *n, const int *inembed, int istride, int idist,
+                               const int *onembed, int ostride, int odist, cufftType type, int batch, fz_err *err);
+// Fills err for cuFFT result r during `what`; returns FZ_EINVAL or FZ_EINTERNAL.
+int fz_cufft_fail(const fz_backend *be, cufftResult r, const char *what, fz_err *err);
+#endif
+// 1 when be routes through the libraries in `mask` (FZ_CUDA_LIB_* bits).
+int fz_cuda_libs_enabled(const fz_backend *be, unsigned mask);
 
 // Fill the op entries of a CUDA backend table (one function per .cu family).
 void fz_cuda_fill_core(fz_backend *t);        // random.cu: lincomb, randn, randn_image

@@ -1,5 +1,5 @@
 // norm.cu — normalisation and pooling on the GPU: LayerNorm and RMSNorm over rows (one block per row,
-// two-pass mean / variance with block reductions), LayerNorm over channels per pixel (one thread per
+// two-pass mean / variance with block reductions; LayerNorm rows of <= 1024 values: one warp per row), LayerNorm over channels per pixel (one thread per
 // pixel, coalesced across pixels), GroupNorm (one block per group for the statistics, then an elementwise
 // pass with the fused activation), inference BatchNorm, and global average / max pooling (one block per
 // plane; the average accumulates in double). Roofline: memory bound (2-3 reads + 1 write per element).
@@ -37,6 +37,33 @@ FZ_HOT __global__ void k_layer_norm(float *out, const float *x, const float *gam
       orow[j] = v;
     }
     __syncthreads();
+  }
+}
+
+// LayerNorm of short rows (C <= FZ_LN_WARP_MAX_C): one warp per row (8 rows per 256-thread block), two-pass
+// statistics by warp shuffles, no barriers; a block per row would leave most of its threads idle.
+#define FZ_LN_WARP_MAX_C 1024
+FZ_HOT __global__ void k_layer_norm_warp(float *out, const float *x, const float *gamma, const float *beta, int64_t rows,
+                                         int64_t C, float eps) {
+  const int lane = threadIdx.x & 31, wpb = blockDim.x >> 5;
+  for (int64_t r = (int64_t)blockIdx.x * wpb + (threadIdx.x >> 5); r < rows; r += (int64_t)gridDim.x * wpb) {
+    const float *xr = x + r * C;
+    float *orow = out + r * C;
+    float s = 0.0f;
+    for (int64_t j = lane; j < C; j += 32) s += xr[j];
+    const float m = fz_warp_sum(s) / (float)C;
+    float q = 0.0f;
+    for (int64_t j = lane; j < C; j += 32) {
+      float d = xr[j] - m;
+      q += d * d;
+    }
+    const float rs = 1.0f / sqrtf(fz_warp_sum(q) / (float)C + eps);
+    for (int64_t j = lane; j < C; j += 32) {  // (out may alias x: each lane rewrites only what it read last)
+      float v = (xr[j] - m) * rs;
+      if (gamma) v *= gamma[j];
+      if (beta) v += beta[j];
+      orow[j] = v;
+    }
   }
 }
 
@@ -139,6 +166,11 @@ int fz_cuda_layer_norm(const fz_backend *be, fz_tensor *out, const fz_tensor *x,
                        float eps, fz_err *err) {
   int64_t C = x->shape[x->ndim - 1], rows = C ? fz_tensor_numel(x) / C : 0;
   if (rows == 0) return FZ_OK;
+  if (C <= FZ_LN_WARP_MAX_C) {
+    FZ_LAUNCH(k_layer_norm_warp, fz_cuda_blocks(rows, FZ_EW_THREADS / 32, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, fz_cuda_stream(be))(
+        (float *)out->data, (const float *)x->data, DPTR(gamma), DPTR(beta), rows, C, eps);
+    return fz_cuda_check_launch(be, "layer_norm (warp per row) kernel", err);
+  }
   FZ_LAUNCH(k_layer_norm, ROW_GRID(rows))((float *)out->data, (const float *)x->data, DPTR(gamma), DPTR(beta), rows, C, eps);
   return fz_cuda_check_launch(be, "layer_norm kernel", err);
 }

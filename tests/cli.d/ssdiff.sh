@@ -24,6 +24,7 @@ if [ -f "$SSM" ]; then
   expect ssdiff-pan-size 1 "needs PAN = 4 x MS" -- "$FUSOR" sample -m "$SSM" --ms $MF/ms4.tif --pan $MF/pan60.tif -o "$TMP/b.tif"
   expect ssdiff-needs-inputs 2 "are required" -- "$FUSOR" sample -m "$SSM" --ms $MF/ms4.tif -o "$TMP/b.tif"
   expect ssdiff-flow-process 1 "trained on the vp process" -- "$FUSOR" sample -m "$SSM" --ms $MF/ms4.tif --pan $MF/pan.tif --process flow -o "$TMP/b.tif"
+  expect ssdiff-flow-sampler 1 "runs on the flow process; model .* was trained on the vp process" -- "$FUSOR" sample -m "$SSM" --ms $MF/ms4.tif --pan $MF/pan.tif --sampler flow_euler -o "$TMP/b.tif"
   expect ssdiff-not-a-model 1 "match no known architecture" -- "$FUSOR" sample -m tests/golden/pnn.safetensors --ms $MF/ms4.tif --pan $MF/pan.tif -o "$TMP/b.tif"
   expect ssdiff-bad-merge 2 "expected patchmerge, blend or grid" -- "$FUSOR" sample -m "$SSM" --ms $MF/ms4.tif --pan $MF/pan.tif --merge avg -o "$TMP/b.tif"
   if [ ! -e "$TMP/b.tif" ]; then ok "ssdiff-no-partial-output"; else bad "ssdiff-no-partial-output"; fi

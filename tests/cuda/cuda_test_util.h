@@ -9,6 +9,7 @@ extern "C" {
 #include "op_cases.h"
 const fz_backend *fz_backend_cuda(int device, fz_err *err);
 int fz_cuda_list_devices(FILE *out, int json);
+unsigned fz_cuda_set_libraries(const fz_backend *be, unsigned mask, int64_t cudnn_min_macs);
 }
 #include <stdlib.h>
 #include <string.h>

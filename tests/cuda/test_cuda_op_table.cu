@@ -46,6 +46,8 @@ TEST(op_table_cuda) {
   uint64_t launches0 = fz_simt::launch_count();
 #endif
   memset(&g_run, 0, sizeof g_run);
+  // The hand-written kernels (conv2d / FFTs otherwise go to cuDNN / cuFFT: op_table_cuda_libraries).
+  unsigned libs0 = fz_cuda_set_libraries(be, 0, -1);
   char why[1200] = "";
   int failed = 0;
   for (int i = 0; i < n; i++) {
@@ -61,6 +63,7 @@ TEST(op_table_cuda) {
     if (rc) { failed = 1; break; }
   }
   cut_schedule_default();
+  fz_cuda_set_libraries(be, libs0, -1);
   g_run.done = 1;
   CHECKF(!failed, "%s", why);
   CHECKF(g_run.ran >= 1, "no op case ran on %s", be->name);
@@ -74,6 +77,44 @@ TEST(op_table_cuda) {
 #else
   printf("     %s: %d of %d op cases passed (3 seeds), %d need ops the CUDA backend lacks\n", be->name, g_run.ran, n,
          g_run.unsupported);
+#endif
+}
+
+// Every op case again with cuDNN and cuFFT routing on for every eligible size (threshold 0): the conv2d /
+// conv1d cases with dense zero-padded geometry run through cudnnConvolutionForward, fft2 / rfft2 / irfft2 through
+// cuFFT plans (the emulation's shims, kernels/cuda/simt, or the real libraries under test-gpu).
+// Oracle: each case's own double-precision loop and tolerance, as op_table_cuda.
+TEST(op_table_cuda_libraries) {
+  CUT_NEED_DEVICE();
+  fz_err err;
+  memset(&err, 0, sizeof err);
+  const fz_backend *be = fz_backend_cuda(0, &err);
+  CHECKF(be != NULL, "fz_backend_cuda(0): %s", err.msg);
+  unsigned libs0 = fz_cuda_set_libraries(be, 3u, 0);
+  fz_cuda_set_libraries(be, libs0, 0);
+  if (libs0 != 3u) SKIP("this build lacks cuDNN or cuFFT (library mask %u)", libs0);
+  fz_cuda_set_libraries(be, 3u, 0);
+#ifdef FZ_CUDA_EMULATED
+  unsigned long long dnn0 = fz_simt::cudnn_forward_calls(), fft0 = fz_simt::cufft_exec_calls();
+#endif
+  char why[1200] = "";
+  int failed = 0, ran = 0;
+  for (int i = 0; i < fz_op_case_count() && !failed; i++) {
+    int rc = run_case(be, fz_op_case_get(i), why, sizeof why);
+    if (rc == FZ_EUNSUP) continue;
+    ran++;
+    failed = rc != 0;
+  }
+  cut_schedule_default();
+  fz_cuda_set_libraries(be, libs0, 1LL << 20);
+  CHECKF(!failed, "with cuDNN / cuFFT: %s", why);
+#ifdef FZ_CUDA_EMULATED
+  unsigned long long dnn = fz_simt::cudnn_forward_calls() - dnn0, fft = fz_simt::cufft_exec_calls() - fft0;
+  CHECKF(dnn > 0 && fft > 0, "the library routes were not taken: %llu cuDNN convolutions, %llu cuFFT executions", dnn, fft);
+  printf("     %s: %d op cases passed with cuDNN / cuFFT routing (3 seeds; %llu cudnnConvolutionForward, %llu cufftExec calls)\n",
+         be->name, ran, dnn, fft);
+#else
+  printf("     %s: %d op cases passed with cuDNN / cuFFT routing (3 seeds)\n", be->name, ran);
 #endif
 }
 

@@ -4,6 +4,7 @@
 // and a sticky device error, function attributes, emulated device properties and the configuration read
 // from the environment (FZ_SIMT_SEED, FZ_SIMT_PREEMPT, FZ_SIMT_WORKERS, FZ_SIMT_DEVICES, FZ_SIMT_STACK_KB).
 #include "simt_internal.h"
+#include "simt_graph.h"
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
@@ -373,6 +374,8 @@ cudaError_t cudaMemcpy(void *dst, const void *src, size_t n, cudaMemcpyKind kind
 }
 cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t n, cudaMemcpyKind kind, cudaStream_t s) {
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaMemcpyAsync: stream %p is not live", (void *)s);
+  if (fz_simt::capturing(s))  // (simt_graph.h)
+    return fz_simt::capture_node(s, [=]() { return fz_simt::do_copy(dst, src, n, kind, "cudaMemcpyAsync"); }, "cudaMemcpyAsync");
   return fz_simt::do_copy(dst, src, n, kind, "cudaMemcpyAsync");
 }
 cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width, size_t height, cudaMemcpyKind kind) {
@@ -396,6 +399,8 @@ cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src, size_t spitc
 cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width, size_t height,
                               cudaMemcpyKind kind, cudaStream_t s) {
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaMemcpy2DAsync: stream %p is not live", (void *)s);
+  if (fz_simt::capturing(s))  // (simt_graph.h)
+    return fz_simt::capture_node(s, [=]() { return cudaMemcpy2D(dst, dpitch, src, spitch, width, height, kind); }, "cudaMemcpy2DAsync");
   return cudaMemcpy2D(dst, dpitch, src, spitch, width, height, kind);
 }
 cudaError_t cudaMemset(void *p, int v, size_t n) {
@@ -412,6 +417,7 @@ cudaError_t cudaMemset(void *p, int v, size_t n) {
 }
 cudaError_t cudaMemsetAsync(void *p, int v, size_t n, cudaStream_t s) {
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaMemsetAsync: stream %p is not live", (void *)s);
+  if (fz_simt::capturing(s)) return fz_simt::capture_node(s, [=]() { return cudaMemset(p, v, n); }, "cudaMemsetAsync");  // (simt_graph.h)
   return cudaMemset(p, v, n);
 }
 cudaError_t fz_simt_symbol_copy(void *dst, const void *src, size_t n, size_t sym_bytes, size_t offset, int to_symbol) {
@@ -440,6 +446,7 @@ cudaError_t cudaStreamDestroy(cudaStream_t s) {
 }
 cudaError_t cudaStreamSynchronize(cudaStream_t s) {
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaStreamSynchronize(%p): not a live stream", (void *)s);
+  if (fz_simt::capturing(s)) return fz_simt::capture_invalidate(s, "cudaStreamSynchronize");  // (simt_graph.h)
   return fz_simt::api_sticky();
 }
 cudaError_t cudaStreamQuery(cudaStream_t s) { return cudaStreamSynchronize(s); }
@@ -529,6 +536,8 @@ const char *cudaGetErrorString(cudaError_t e) {
     case cudaErrorIllegalAddress: return "an illegal memory access was encountered";
     case cudaErrorLaunchFailure: return "unspecified launch failure";
     case cudaErrorNotSupported: return "operation not supported";
+    case cudaErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
+    case cudaErrorStreamCaptureInvalidated: return "operation failed due to a previous error during capture";
     default: return "unknown error";
   }
 }

@@ -32,6 +32,8 @@ enum cudaError_t {
   cudaErrorAssert = 710,
   cudaErrorLaunchFailure = 719,
   cudaErrorNotSupported = 801,
+  cudaErrorStreamCaptureUnsupported = 900,  // (stream capture: simt_graph.h)
+  cudaErrorStreamCaptureInvalidated = 901,
   cudaErrorUnknown = 999
 };
 typedef cudaError_t cudaError;

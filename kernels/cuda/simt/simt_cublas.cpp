@@ -2,6 +2,7 @@
 // the column-major GEMM computed on the host.
 #include "cublas_v2.h"
 #include "simt_internal.h"
+#include "simt_graph.h"
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
@@ -116,6 +117,7 @@ cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t h, cublasOperation_t ta,
         return fail(CUBLAS_STATUS_INVALID_VALUE, "%s: matrix %s of batch %lld (%zu elements from %p + %lld) is not inside one "
                     "device allocation (check ld, stride and the row-/column-major mapping)", fn, x.name, b, x.n, x.p, b * x.stride);
   const float al = *alpha, be = *beta;
+  auto run = [=]() -> cudaError_t {  // (a node of a stream capture, simt_graph.h, or run now)
   for (long long b = 0; b < batch; b++) {
     const float *Ab = A + b * sA, *Bb = B + b * sB;
     float *Cb = C + b * sC;
@@ -131,6 +133,10 @@ cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t h, cublasOperation_t ta,
         *c = be == 0.0f ? al * acc : al * acc + be * *c;  // beta = 0: C is not read
       }
   }
+  return cudaSuccess;
+  };
+  if (fz_simt::capturing(h->stream)) fz_simt::capture_node(h->stream, run, fn);
+  else run();
   return CUBLAS_STATUS_SUCCESS;
 }
 

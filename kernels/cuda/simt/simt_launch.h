@@ -10,6 +10,8 @@
 #include <type_traits>
 #include <utility>
 #include "simt_api.h"
+#include "simt_graph.h"
+#include <memory>
 #include "simt_types.h"
 
 namespace fz_simt {
@@ -53,6 +55,15 @@ template <class... P> struct launcher {
     char msg[160];
     if (bad) snprintf_arg(msg, sizeof msg, bad);
     auto fn = k;
+    if (!bad && capturing(cfg.stream)) {  // stream capture (simt_graph.h): record a node owning a copy of the parameters
+      auto saved = std::make_shared<decltype(params)>(params);
+      const launch_cfg c = cfg;
+      capture_node(cfg.stream, [saved, fn, c]() {
+        auto body = [saved, fn]() { std::apply(fn, *saved); };
+        return launch(c, &invoke_body<decltype(body)>, &body, nullptr);
+      }, cfg.name);
+      return;
+    }
     auto body = [&params, fn]() { std::apply(fn, params); };  // parameters are copied per thread
     launch(cfg, &invoke_body<decltype(body)>, &body, bad ? msg : nullptr);
   }
