@@ -14,12 +14,14 @@ and this reference use the same noise; a safetensors writer with fusor's metadat
 """
 import json
 import math
-import struct
+import os
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from . import safetensors_io
 
 T_DEFAULT = 1000
 BETA_MAX_DEFAULT = 0.3
@@ -192,42 +194,15 @@ def sample(model, bridge, lms, pan, steps, sde, seed=0, image_index=0, noise=Non
 
 
 # ----------------------------------------------------------------------------- files
-_ST_DT = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.int32: "I32", torch.int64: "I64"}
-
-
 def save_safetensors(path, tensors, metadata=None):
-    """Writes a safetensors file (sorted names, contiguous little-endian data) with a string->string __metadata__."""
-    header, blobs, off = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().cpu().contiguous()
-        b = t.numpy().tobytes()
-        header[name] = {"dtype": _ST_DT[t.dtype], "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    if metadata:
-        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    """Writes {name: torch tensor} with a string->string __metadata__ (fusor_ref.safetensors_io)."""
+    safetensors_io.write(path, {k: v.detach().cpu().contiguous().numpy() for k, v in tensors.items()}, metadata)
 
 
 def load_safetensors(path):
     """Reads a safetensors file -> (dict name -> torch tensor, metadata dict)."""
-    np_dt = {"F32": np.float32, "F64": np.float64, "F16": np.float16, "I32": np.int32, "I64": np.int64}
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    meta = header.pop("__metadata__", {})
-    out = {}
-    for k, v in header.items():
-        a, b = v["data_offsets"]
-        out[k] = torch.from_numpy(np.frombuffer(data[a:b], dtype=np_dt[v["dtype"]]).reshape(v["shape"]).copy())
-    return out, meta
+    arrays, meta = safetensors_io.read(path)
+    return {k: torch.from_numpy(np.array(v)) for k, v in arrays.items()}, meta
 
 
 def export_fusor(path, model, hparams, backbone_prefix="net."):

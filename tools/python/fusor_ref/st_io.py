@@ -1,50 +1,24 @@
-"""st_io.py — minimal safetensors writer/reader for fusor's Python tools (no `safetensors` package needed).
+"""st_io.py — torch adapters over fusor_ref.safetensors_io (the one numpy safetensors reader/writer).
 
-write(path, tensors, metadata): tensors {name: torch.Tensor} stored as their dtype (float32 -> F32,
-float16 -> F16); metadata {str: str} goes to __metadata__ (fusor.arch, fusor.hparams as a JSON string).
-The header is padded with spaces to a multiple of 8 bytes, tensors are laid out in name order.
+write(path, tensors, metadata): tensors {name: torch.Tensor} stored as their dtype (F32, F16, I32, ...);
+metadata {str: str} goes to __metadata__ (fusor.arch, fusor.hparams as a JSON string).
+read(path) -> ({name: float32 (or int32) torch tensor}, metadata).
 """
-import json
-import struct
-
 import numpy as np
 import torch
 
-_DT = {torch.float32: ("F32", np.float32), torch.float16: ("F16", np.float16), torch.int32: ("I32", np.int32)}
-_RD = {"F32": np.float32, "F16": np.float16, "I32": np.int32, "F64": np.float64}
+from . import safetensors_io
 
 
 def write(path, tensors, metadata=None):
-    """Writes {name: tensor} (+ string metadata) as a safetensors file."""
-    header, blobs, off = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().cpu().contiguous()
-        code, npdt = _DT[t.dtype]
-        b = t.numpy().astype(npdt, copy=False).tobytes()
-        header[name] = {"dtype": code, "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    if metadata:
-        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    """Writes {name: tensor} (+ string metadata) as a safetensors file (atomically)."""
+    safetensors_io.write(path, {k: v.detach().cpu().contiguous().numpy() for k, v in tensors.items()}, metadata)
 
 
 def read(path):
     """Reads a safetensors file -> ({name: float32/int32 torch tensor}, metadata dict)."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    meta = header.pop("__metadata__", {})
+    arrays, meta = safetensors_io.read(path)
     out = {}
-    for name, d in header.items():
-        a, b = d["data_offsets"]
-        arr = np.frombuffer(data[a:b], dtype=_RD[d["dtype"]]).reshape(d["shape"])
-        out[name] = torch.from_numpy(arr.astype(np.float32 if d["dtype"] != "I32" else np.int32))
+    for name, a in arrays.items():
+        out[name] = torch.from_numpy(np.array(a, dtype=np.int32 if a.dtype == np.int32 else np.float32))
     return out, meta
