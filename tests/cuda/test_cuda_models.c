@@ -1,15 +1,18 @@
 // test_cuda_models.c — every model end to end through the CUDA backend (the SIMT emulation under
 // `make test-cuda-emu`, a GPU under `make test-gpu`): the pretrained checkpoints of ../shared/weights (PNN,
-// PanNet, DiCNN, MSDCNN, FusionNet, DRPNN, CANNet WV3/QB/GF2, FusionMamba) and SSDiff (random weights of
-// tests/golden/ssdiff_random.safetensors, a DDIM run with injected start noise), each run on the `cpu` backend
-// and on `cuda:0` with the same real 64×64-PAN crop (rebuilt from ../shared/data/pansharpening, golden_inputs.h).
-// Oracle: the CPU backend, itself checked against the official PyTorch outputs (tests/test_models*.c,
-// tests/test_ssdiff.c). Measure: rel = max_i |cuda_i − cpu_i| / max_i |cpu_i| over the whole output, fp32;
+// PanNet, DiCNN, MSDCNN, FusionNet, DRPNN, CANNet WV3/QB/GF2, FusionMamba), SSDiff (random weights of
+// tests/golden/ssdiff_random.safetensors, a DDIM run with injected start noise), PAN-OTFM and the Schrödinger
+// bridge (random-weight golden model files, their samplers with Philox noise), each run on the `cpu` backend and
+// on `cuda:0` with the same input (a real 64×64-PAN crop rebuilt from ../shared by golden_inputs.h, or the
+// synthetic inputs of the parity goldens). Oracle: the CPU backend, itself checked against the official PyTorch
+// outputs (tests/test_models*.c, tests/test_ssdiff.c) or our PyTorch reference (tests/test_pan_otfm.c,
+// tests/test_sb_pan.c). Measure: rel = max_i |cuda_i − cpu_i| / max_i |cpu_i| over the whole output, fp32;
 // the bound is 1e-5 (the nets differ only in the order of fp32 sums: implicit GEMM / cuBLAS vs CPU kernels).
 #include "../test.h"
 #include "../test_models_util.h"
 #include "../../models/cannet.h"
 #include "../../models/ssdiff.h"
+#include "../../models/generative.h"
 #include <stdio.h>
 #include <time.h>
 
@@ -217,3 +220,67 @@ TEST(cuda_model_ssdiff_ddim) {
   CHECK(inside > n[0] / 2);  // not a saturated image: the comparison exercises the network, not the clamp
   CHECKF(r <= CUDA_MODEL_REL_TOL, "ssdiff: rel difference %.3g > %g", r, CUDA_MODEL_REL_TOL);
 }
+
+// Samples the random-weight generative model file `model` (tests/golden) on backend be with sampler `kind`,
+// `steps` steps, seed 3, from the top-left 32×32 of the golden inputs lms / pan (/ ms when the model reads it)
+// of `inputs`; *out = the host result [1, C, 32, 32].
+static int generative_run(const fz_backend *be, const char *model, const fz_weights *g, fz_sampler_kind kind, int steps,
+                          float **out, int64_t *n, fz_err *err) {
+  fz_pan_model *m = NULL;
+  fz_tensor lms = {0}, pan = {0}, ms = {0}, o = {0};
+  fz_sampler_config cfg;
+  fz_time_input tin;
+  *out = NULL;
+  int rc = fz_model_load(model, NULL, be, &m, err);
+  if (!rc) rc = fz_model_sampler_default(m, &cfg, &tin, err);
+  if (!rc) rc = fz_model_sampler_for(m, kind, steps, &cfg, err);
+  if (!rc) rc = fz_model_set_sampler(m, &cfg, tin, 3, err);
+  if (!rc) rc = golden_crop(be, g, "lms", 32, &lms, err);
+  if (!rc) rc = golden_crop(be, g, "pan", 32, &pan, err);
+  if (!rc && (fz_model_get_info(m)->inputs & FZ_MODEL_IN_MS)) rc = golden_crop(be, g, "ms", 8, &ms, err);
+  if (!rc) rc = fz_tensor_alloc(&o, be, FZ_F32, 4, lms.shape, err);
+  fz_pan_inputs in = {ms.data ? &ms : NULL, &lms, &pan};
+  if (!rc) rc = fz_model_forward(m, &in, &o, err);
+  *n = rc ? 0 : fz_tensor_numel(&o);
+  if (!rc && !(*out = malloc((size_t)*n * sizeof **out))) rc = fz_fail(err, FZ_ENOMEM, "out of memory");
+  if (!rc) rc = fz_tensor_download(&o, *out, (size_t)*n * sizeof **out, err);
+  if (rc) { free(*out); *out = NULL; }
+  fz_tensor_free(&lms); fz_tensor_free(&pan); fz_tensor_free(&ms); fz_tensor_free(&o);
+  fz_model_free(m);
+  return rc;
+}
+
+// The generative condunet models (PAN-OTFM, the Schrödinger bridge) through cpu and emulated cuda with the same
+// sampler and seed: the Philox noise is bit-identical on both backends (runtime/detmath.h), so a stochastic sampler
+// (bridge_sde) is compared too. Oracle: the CPU backend, itself checked against our PyTorch reference
+// (tests/test_pan_otfm.c, tests/test_sb_pan.c).
+static void generative_cpu_vs_cuda(fz_tctx *t_, const char *model, const char *inputs, fz_sampler_kind kind, int steps) {
+  char wpath[600], gpath[600], why[1200];
+  if (!golden_path(model, wpath, sizeof wpath) || !golden_path(inputs, gpath, sizeof gpath))
+    SKIP("tests/golden/%s or %s is missing", model, inputs);
+  const fz_backend *cu = cuda_or_skip(why, sizeof why);
+  if (!cu) SKIP("%s", why);
+  fz_err err = {0};
+  fz_weights g;
+  CHECK_OK(fz_weights_load(gpath, &g, &err), &err);
+  const fz_backend *be[2] = {fz_backend_cpu(0), cu};
+  float *out[2] = {NULL, NULL};
+  int64_t n[2] = {0, 0};
+  int rc = FZ_OK, which = 0;
+  for (int k = 0; k < 2 && !rc; k++) {
+    which = k;
+    rc = generative_run(be[k], wpath, &g, kind, steps, &out[k], &n[k], &err);
+  }
+  fz_weights_free(&g);
+  double mag = 0, r = -1;
+  if (!rc && n[0] == n[1] && n[0] > 0) r = rel_diff(out[1], out[0], n[0], &mag);
+  free(out[0]);
+  free(out[1]);
+  CHECKF(!rc, "%s on %s: %s", model, be[which]->name, err.msg);
+  printf("     %-24s %s %d steps: max|cuda-cpu|/max|cpu| = %.3g (max|cpu| %.3g)\n", model, fz_sampler_name(kind), steps, r, mag);
+  CHECKF(r >= 0 && r <= CUDA_MODEL_REL_TOL, "%s %s %d steps: rel %.3g > %.0e", model, fz_sampler_name(kind), steps, r, CUDA_MODEL_REL_TOL);
+}
+
+TEST(cuda_model_pan_otfm_onestep) { generative_cpu_vs_cuda(t_, "condunet_random.safetensors", "otfm_parity.safetensors", FZ_SAMPLER_ONESTEP, 1); }
+TEST(cuda_model_pan_otfm_heun4) { generative_cpu_vs_cuda(t_, "condunet_random.safetensors", "otfm_parity.safetensors", FZ_SAMPLER_HEUN, 4); }
+TEST(cuda_model_sb_pan_sde5) { generative_cpu_vs_cuda(t_, "sb_random.safetensors", "sb_parity.safetensors", FZ_SAMPLER_BRIDGE_SDE, 5); }
