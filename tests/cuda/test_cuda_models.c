@@ -18,7 +18,15 @@
 
 const fz_backend *fz_backend_cuda(int device, fz_err *err);
 
+// The numeric claim is the optimised build's (-O2 -march=native, the build that ships): 1e-5. The ASan + UBSan
+// variant compiles both the CPU oracle and the emulated kernels at -O1 without -march=native (no AVX-512, other
+// summation orders), where deep nets such as CANNet reach 1.4e-5; there the test checks memory safety and keeps a
+// 3e-5 bound (gcc and clang define __SANITIZE_ADDRESS__ / __has_feature(address_sanitizer)).
+#if defined(__SANITIZE_ADDRESS__)
+#define CUDA_MODEL_REL_TOL 3e-5
+#else
 #define CUDA_MODEL_REL_TOL 1e-5
+#endif
 
 // 1 when a CUDA device (real or emulated) can be opened; else fills why.
 static const fz_backend *cuda_or_skip(char *why, size_t n) {
