@@ -111,6 +111,27 @@ int fz_cufft_fail(const fz_backend *be, cufftResult r, const char *what, fz_err 
 // 1 when be routes through the libraries in `mask` (FZ_CUDA_LIB_* bits).
 int fz_cuda_libs_enabled(const fz_backend *be, unsigned mask);
 
+// pipeline.cu: batches streamed host -> device -> host with pinned, double-buffered staging; the upload of
+// batch b+1 and the download of batch b-1 run on a copy stream while batch b computes on a compute stream,
+// handed off by events (docs/CUDA.md, "Pinned transfers and overlap").
+// One batch's device work: reads in_floats at d_in, writes out_floats at d_out, issued on stream s only.
+typedef cudaError_t (*fz_cuda_batch_fn)(void *ctx, int batch, const float *d_in, float *d_out, cudaStream_t s);
+enum {
+  FZ_CUDA_PIPE_SERIAL = 1,         // reference: one stream, one batch at a time, no pinned staging
+  FZ_CUDA_PIPE_OMIT_UPLOAD_WAIT = 2  // tests only: drop the compute stream's wait on the upload (a known bug)
+};
+typedef struct fz_cuda_pipe {
+  int nbatch;
+  size_t in_floats, out_floats;  // per batch
+  const float *in;               // host, nbatch * in_floats (pageable)
+  float *out;                    // host, nbatch * out_floats (pageable)
+  fz_cuda_batch_fn fn;
+  void *ctx;
+} fz_cuda_pipe;
+// Runs fn over every batch of p (flags: FZ_CUDA_PIPE_*); p->out is complete on return. cudaSuccess or the
+// first CUDA error (everything the run allocated is freed either way).
+cudaError_t fz_cuda_pipeline_run(const fz_cuda_pipe *p, unsigned flags);
+
 // Fill the op entries of a CUDA backend table (one function per .cu family).
 void fz_cuda_fill_core(fz_backend *t);        // random.cu: lincomb, randn, randn_image
 void fz_cuda_fill_nn(fz_backend *t);          // the nn family (elementwise, norms, softmax, GEMM, conv)

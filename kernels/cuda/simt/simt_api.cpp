@@ -13,13 +13,29 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
-struct CUstream_st { unsigned flags; };
-struct CUevent_st { unsigned flags; bool recorded; double t_ms; };
+// A stream: flags, and (stream modes 1 / 2) its queue of issued, not yet run operations; issued / done
+// count operations so an event can name a position in the queue.
+struct CUstream_st {
+  unsigned flags;
+  std::deque<std::pair<std::function<cudaError_t()>, const char *>> q;
+  uint64_t issued = 0, done = 0;
+  bool running = false;  // an operation of this stream is running (a wait cycle would re-enter)
+};
+// An event: flags, timestamp, and the stream position of its last record (src NULL: nothing pending).
+struct CUevent_st {
+  unsigned flags;
+  bool recorded;
+  double t_ms;
+  CUstream_st *src = nullptr;
+  uint64_t seq = 0;
+};
 
 namespace fz_simt {
 namespace {
@@ -137,6 +153,133 @@ cudaError_t host_alloc(void **p, size_t n, const char *fn) {
   return cudaSuccess;
 }
 }  // namespace
+
+// ---- stream queues (stream modes 1 / 2, see simt_api.h) --------------------------------------------------------
+// The checked pitched copy / memset without the legacy default-stream drain (what a queued operation runs).
+cudaError_t copy2d(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width, size_t height, cudaMemcpyKind kind);
+cudaError_t memset_now(void *p, int v, size_t n);
+namespace {
+std::recursive_mutex g_qmu;  // every stream queue; held while queued operations run (waits nest)
+std::atomic<int> g_mode{-1};
+std::atomic<uint64_t> g_pageable{0};
+uint64_t g_race_rng = 0x9e3779b97f4a7c15ull;
+
+// 1 for a stream made by cudaStreamCreate* (not the legacy / per-thread default stream).
+bool is_created(cudaStream_t s) { return s && s != cudaStreamLegacy && s != cudaStreamPerThread; }
+
+// Next value of the race-mode generator (xorshift64*).
+uint64_t race_next() {
+  g_race_rng ^= g_race_rng >> 12;
+  g_race_rng ^= g_race_rng << 25;
+  g_race_rng ^= g_race_rng >> 27;
+  return g_race_rng * 0x2545f4914f6cdd1dull;
+}
+
+// Runs operations of s until seq of them have run (or its queue is empty); returns the first error.
+cudaError_t flush_to(CUstream_st *s, uint64_t seq) {
+  std::lock_guard<std::recursive_mutex> lk(g_qmu);
+  if (s->done < seq && s->running)
+    return api_record(cudaErrorUnknown, false, "stream %p: cudaStreamWaitEvent cycle (the stream waits on its own later work)", (void *)s);
+  cudaError_t first = cudaSuccess;
+  while (s->done < seq && !s->q.empty()) {
+    auto op = std::move(s->q.front());
+    s->q.pop_front();
+    s->running = true;
+    cudaError_t e = op.first();
+    s->running = false;
+    s->done++;
+    if (e && !first) first = e;
+  }
+  return first;
+}
+
+// The live created streams (a snapshot).
+std::vector<CUstream_st *> live_streams() {
+  std::lock_guard<std::mutex> lk(dev().mu);
+  std::vector<CUstream_st *> v;
+  for (auto *p : dev().streams) v.push_back((CUstream_st *)p);
+  return v;
+}
+
+// Runs all queued work of every stream (blocking_only: of streams without cudaStreamNonBlocking).
+cudaError_t drain(bool blocking_only) {
+  if (stream_mode() == 0) return cudaSuccess;
+  std::lock_guard<std::recursive_mutex> lk(g_qmu);
+  cudaError_t first = cudaSuccess;
+  for (auto *s : live_streams())
+    if (!blocking_only || !(s->flags & cudaStreamNonBlocking)) {
+      cudaError_t e = flush_to(s, s->issued);
+      if (e && !first) first = e;
+    }
+  return first;
+}
+
+// Race mode: advances the queue heads of randomly chosen streams, a random number of steps.
+void race_progress() {
+  for (;;) {
+    uint64_t r = race_next();
+    if (r & 1) return;  // stop with probability 1/2 at each step
+    std::vector<CUstream_st *> ready;
+    for (auto *s : live_streams())
+      if (!s->q.empty() && !s->running) ready.push_back(s);
+    if (ready.empty()) return;
+    CUstream_st *s = ready[(r >> 8) % ready.size()];
+    flush_to(s, s->done + 1);
+  }
+}
+
+// Legacy default stream work (s NULL or cudaStreamLegacy) waits for the blocking streams first.
+void before_default_stream_work(cudaStream_t s) {
+  if (!is_created(s) && s != cudaStreamPerThread) drain(true);
+}
+
+// 1 when host pointer p is pageable (not pinned / registered and not device memory).
+bool pageable(const void *p) {
+  std::lock_guard<std::mutex> lk(dev().mu);
+  return find_alloc(p, 0) == nullptr;
+}
+// 1 when the host side of an async copy of this kind is pageable memory.
+bool async_host_pageable(const void *dst, const void *src, cudaMemcpyKind kind) {
+  switch (kind) {
+    case cudaMemcpyHostToDevice: return pageable(src);
+    case cudaMemcpyDeviceToHost: return pageable(dst);
+    case cudaMemcpyDefault: return pageable(src) || pageable(dst);
+    default: return false;
+  }
+}
+}  // namespace
+
+int stream_mode() {
+  int m = g_mode.load();
+  if (m < 0) {
+    const char *e = getenv("FZ_SIMT_STREAMS");
+    m = e ? std::max(0, std::min(2, atoi(e))) : 0;
+    g_mode = m;
+  }
+  return m;
+}
+void set_stream_mode(int mode) {
+  drain(false);  // work queued under the old mode runs first
+  std::lock_guard<std::recursive_mutex> lk(g_qmu);
+  g_mode = std::max(0, std::min(2, mode));
+  g_race_rng = (cfg_seed() + 1) * 0x9e3779b97f4a7c15ull | 1;
+}
+uint64_t pageable_async_copies() { return g_pageable.load(); }
+size_t pending_stream_ops() {
+  std::lock_guard<std::recursive_mutex> lk(g_qmu);
+  size_t n = 0;
+  for (auto *s : live_streams()) n += s->q.size();
+  return n;
+}
+bool deferring(cudaStream_t s) { return is_created(s) && stream_mode() > 0; }
+cudaError_t queue_op(cudaStream_t s, std::function<cudaError_t()> fn, const char *what) {
+  std::lock_guard<std::recursive_mutex> lk(g_qmu);
+  s->q.emplace_back(std::move(fn), what);
+  s->issued++;
+  if (stream_mode() == 2) race_progress();
+  return cudaSuccess;
+}
+void drain_blocking_streams() { before_default_stream_work(nullptr); }
 
 // ---- internal API -----------------------------------------------------------------------------------------
 cudaError_t api_record(cudaError_t e, bool sticky, const char *fmt, ...) {
@@ -275,7 +418,10 @@ cudaError_t cudaDeviceGetAttribute(int *v, cudaDeviceAttr a, int d) {
 }
 cudaError_t cudaDriverGetVersion(int *v) { if (v) *v = 0; return cudaSuccess; }  // 0: no driver (emulation)
 cudaError_t cudaRuntimeGetVersion(int *v) { if (v) *v = 0; return cudaSuccess; }
-cudaError_t cudaDeviceSynchronize() { return fz_simt::api_sticky(); }
+cudaError_t cudaDeviceSynchronize() {
+  cudaError_t e = fz_simt::drain(false);
+  return e ? e : fz_simt::api_sticky();
+}
 cudaError_t cudaDeviceReset() {
   auto &d = dev();
   std::lock_guard<std::mutex> lk(d.mu);
@@ -317,6 +463,7 @@ cudaError_t cudaMalloc(void **p, size_t n) {
 }
 cudaError_t cudaFree(void *p) {
   if (!p) return cudaSuccess;
+  fz_simt::drain(false);  // cudaFree synchronises the device
   auto &d = dev();
   std::lock_guard<std::mutex> lk(d.mu);
   auto it = d.allocs.find((uintptr_t)p);
@@ -333,6 +480,7 @@ cudaError_t cudaMallocHost(void **p, size_t n) { return fz_simt::host_alloc(p, n
 cudaError_t cudaHostAlloc(void **p, size_t n, unsigned) { return fz_simt::host_alloc(p, n, "cudaHostAlloc"); }
 cudaError_t cudaFreeHost(void *p) {
   if (!p) return cudaSuccess;
+  fz_simt::drain(false);
   auto &d = dev();
   std::lock_guard<std::mutex> lk(d.mu);
   auto it = d.allocs.find((uintptr_t)p);
@@ -370,15 +518,33 @@ cudaError_t cudaMemGetInfo(size_t *free_b, size_t *total_b) {
   return cudaSuccess;
 }
 cudaError_t cudaMemcpy(void *dst, const void *src, size_t n, cudaMemcpyKind kind) {
+  fz_simt::before_default_stream_work(nullptr);
   return fz_simt::do_copy(dst, src, n, kind, "cudaMemcpy");
 }
 cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t n, cudaMemcpyKind kind, cudaStream_t s) {
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaMemcpyAsync: stream %p is not live", (void *)s);
   if (fz_simt::capturing(s))  // (simt_graph.h)
     return fz_simt::capture_node(s, [=]() { return fz_simt::do_copy(dst, src, n, kind, "cudaMemcpyAsync"); }, "cudaMemcpyAsync");
+  bool host_pageable = n && dst && src && fz_simt::async_host_pageable(dst, src, kind);
+  if (host_pageable) fz_simt::g_pageable++;
+  if (fz_simt::deferring(s)) {
+    if (host_pageable) {  // as on a GPU: synchronous with respect to the host, after the stream's earlier work
+      cudaError_t e = fz_simt::flush_to(s, s->issued);
+      return e ? e : fz_simt::do_copy(dst, src, n, kind, "cudaMemcpyAsync");
+    }
+    cudaError_t e = fz_simt::check_copy(dst, src, n, kind, "cudaMemcpyAsync");  // bad arguments fail at issue
+    if (e) return e;
+    return fz_simt::queue_op(s, [=]() { return fz_simt::do_copy(dst, src, n, kind, "cudaMemcpyAsync"); }, "cudaMemcpyAsync");
+  }
+  fz_simt::before_default_stream_work(s);
   return fz_simt::do_copy(dst, src, n, kind, "cudaMemcpyAsync");
 }
 cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width, size_t height, cudaMemcpyKind kind) {
+  fz_simt::before_default_stream_work(nullptr);
+  return fz_simt::copy2d(dst, dpitch, src, spitch, width, height, kind);
+}
+// The checked pitched copy itself (cudaMemcpy2D without the default-stream drain).
+cudaError_t fz_simt::copy2d(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width, size_t height, cudaMemcpyKind kind) {
   if (width > dpitch || width > spitch)
     return api_record(cudaErrorInvalidValue, false, "cudaMemcpy2D: width %zu exceeds a pitch (%zu, %zu)", width, dpitch, spitch);
   if (!height || !width) return cudaSuccess;
@@ -401,9 +567,22 @@ cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t 
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaMemcpy2DAsync: stream %p is not live", (void *)s);
   if (fz_simt::capturing(s))  // (simt_graph.h)
     return fz_simt::capture_node(s, [=]() { return cudaMemcpy2D(dst, dpitch, src, spitch, width, height, kind); }, "cudaMemcpy2DAsync");
+  bool host_pageable = width && height && dst && src && fz_simt::async_host_pageable(dst, src, kind);
+  if (host_pageable) fz_simt::g_pageable++;
+  if (fz_simt::deferring(s) && !host_pageable)
+    return fz_simt::queue_op(s, [=]() { return fz_simt::copy2d(dst, dpitch, src, spitch, width, height, kind); }, "cudaMemcpy2DAsync");
+  if (fz_simt::deferring(s)) {
+    cudaError_t e = fz_simt::flush_to(s, s->issued);
+    if (e) return e;
+  }
   return cudaMemcpy2D(dst, dpitch, src, spitch, width, height, kind);
 }
 cudaError_t cudaMemset(void *p, int v, size_t n) {
+  fz_simt::before_default_stream_work(nullptr);
+  return fz_simt::memset_now(p, v, n);
+}
+// The checked memset itself (cudaMemset without the default-stream drain).
+cudaError_t fz_simt::memset_now(void *p, int v, size_t n) {
   if (n == 0) return cudaSuccess;
   cudaError_t st = fz_simt::api_sticky();
   if (st) return api_record(st, true, "cudaMemset: the device has a sticky error from an earlier kernel");
@@ -418,6 +597,7 @@ cudaError_t cudaMemset(void *p, int v, size_t n) {
 cudaError_t cudaMemsetAsync(void *p, int v, size_t n, cudaStream_t s) {
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaMemsetAsync: stream %p is not live", (void *)s);
   if (fz_simt::capturing(s)) return fz_simt::capture_node(s, [=]() { return cudaMemset(p, v, n); }, "cudaMemsetAsync");  // (simt_graph.h)
+  if (fz_simt::deferring(s)) return fz_simt::queue_op(s, [=]() { return fz_simt::memset_now(p, v, n); }, "cudaMemsetAsync");
   return cudaMemset(p, v, n);
 }
 cudaError_t fz_simt_symbol_copy(void *dst, const void *src, size_t n, size_t sym_bytes, size_t offset, int to_symbol) {
@@ -432,14 +612,19 @@ cudaError_t fz_simt_symbol_copy(void *dst, const void *src, size_t n, size_t sym
 cudaError_t cudaStreamCreate(cudaStream_t *s) { return cudaStreamCreateWithFlags(s, cudaStreamDefault); }
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t *s, unsigned flags) {
   if (!s) return api_record(cudaErrorInvalidValue, false, "cudaStreamCreate: NULL");
-  auto *st = new CUstream_st{flags};
+  auto *st = new CUstream_st();
+  st->flags = flags;
   std::lock_guard<std::mutex> lk(dev().mu);
   dev().streams.insert(st);
   *s = st;
   return cudaSuccess;
 }
 cudaError_t cudaStreamDestroy(cudaStream_t s) {
+  std::lock_guard<std::recursive_mutex> qk(fz_simt::g_qmu);
+  if (fz_simt::api_stream_ok(s) && fz_simt::is_created(s)) fz_simt::flush_to(s, s->issued);  // pending work completes
   std::lock_guard<std::mutex> lk(dev().mu);
+  for (auto *e : dev().events)
+    if (((CUevent_st *)e)->src == s) ((CUevent_st *)e)->src = nullptr;
   if (!dev().streams.erase(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaStreamDestroy(%p): not a live stream", (void *)s);
   delete s;
   return cudaSuccess;
@@ -447,19 +632,36 @@ cudaError_t cudaStreamDestroy(cudaStream_t s) {
 cudaError_t cudaStreamSynchronize(cudaStream_t s) {
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaStreamSynchronize(%p): not a live stream", (void *)s);
   if (fz_simt::capturing(s)) return fz_simt::capture_invalidate(s, "cudaStreamSynchronize");  // (simt_graph.h)
-  return fz_simt::api_sticky();
+  cudaError_t e = cudaSuccess;
+  if (fz_simt::deferring(s)) e = fz_simt::flush_to(s, s->issued);
+  else fz_simt::before_default_stream_work(s);
+  return e ? e : fz_simt::api_sticky();
 }
 cudaError_t cudaStreamQuery(cudaStream_t s) { return cudaStreamSynchronize(s); }
 cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e, unsigned) {
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaStreamWaitEvent: stream %p is not live", (void *)s);
-  std::lock_guard<std::mutex> lk(dev().mu);
-  if (!dev().events.count(e)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaStreamWaitEvent: event %p is not live", (void *)e);
-  return cudaSuccess;
+  CUstream_st *src;
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lk(dev().mu);
+    if (!dev().events.count(e)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaStreamWaitEvent: event %p is not live", (void *)e);
+    src = e->src;
+    seq = e->seq;
+  }
+  if (!src || src == s) return cudaSuccess;  // nothing pending, or the stream's own earlier work
+  if (fz_simt::deferring(s))  // the dependency resolves when s reaches this point of its queue
+    return fz_simt::queue_op(s, [src, seq]() {
+      return fz_simt::api_stream_ok(src) ? fz_simt::flush_to(src, seq) : cudaSuccess;  // (destroyed: it was drained)
+    }, "cudaStreamWaitEvent");
+  return fz_simt::flush_to(src, seq);
 }
 cudaError_t cudaEventCreate(cudaEvent_t *e) { return cudaEventCreateWithFlags(e, cudaEventDefault); }
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t *e, unsigned flags) {
   if (!e) return api_record(cudaErrorInvalidValue, false, "cudaEventCreate: NULL");
-  auto *ev = new CUevent_st{flags, false, 0.0};
+  auto *ev = new CUevent_st();
+  ev->flags = flags;
+  ev->recorded = false;
+  ev->t_ms = 0.0;
   std::lock_guard<std::mutex> lk(dev().mu);
   dev().events.insert(ev);
   *e = ev;
@@ -478,11 +680,28 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaEventRecord: stream %p is not live", (void *)s);
   CUevent_st *ev = live_event(e, "cudaEventRecord");
   if (!ev) return cudaErrorInvalidResourceHandle;
+  if (fz_simt::deferring(s)) {  // recorded when the stream reaches it
+    std::lock_guard<std::recursive_mutex> qk(fz_simt::g_qmu);
+    ev->src = s;
+    ev->seq = s->issued + 1;
+    return fz_simt::queue_op(s, [ev]() {
+      ev->recorded = true;
+      ev->t_ms = fz_simt::now_ms();
+      return cudaSuccess;
+    }, "cudaEventRecord");
+  }
+  fz_simt::before_default_stream_work(s);
+  ev->src = nullptr;
   ev->recorded = true;
   ev->t_ms = fz_simt::now_ms();
   return cudaSuccess;
 }
-cudaError_t cudaEventSynchronize(cudaEvent_t e) { return live_event(e, "cudaEventSynchronize") ? fz_simt::api_sticky() : cudaErrorInvalidResourceHandle; }
+cudaError_t cudaEventSynchronize(cudaEvent_t e) {
+  CUevent_st *ev = live_event(e, "cudaEventSynchronize");
+  if (!ev) return cudaErrorInvalidResourceHandle;
+  cudaError_t r = ev->src ? fz_simt::flush_to(ev->src, ev->seq) : cudaSuccess;
+  return r ? r : fz_simt::api_sticky();
+}
 cudaError_t cudaEventQuery(cudaEvent_t e) { return cudaEventSynchronize(e); }
 cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b) {
   CUevent_st *x = live_event(a, "cudaEventElapsedTime"), *y = x ? live_event(b, "cudaEventElapsedTime") : nullptr;
@@ -495,6 +714,11 @@ cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b) {
   return cudaSuccess;
 }
 cudaError_t cudaEventDestroy(cudaEvent_t e) {
+  if (CUevent_st *ev = live_event(e, "cudaEventDestroy")) {
+    if (ev->src) fz_simt::flush_to(ev->src, ev->seq);  // its pending record must not outlive it
+  } else {
+    return cudaErrorInvalidResourceHandle;
+  }
   std::lock_guard<std::mutex> lk(dev().mu);
   if (!dev().events.erase(e)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaEventDestroy(%p): not a live event", (void *)e);
   delete e;

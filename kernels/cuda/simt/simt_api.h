@@ -1,7 +1,8 @@
 // simt_api.h — the CUDA runtime API subset fusor uses, implemented on the CPU by simt_api.cpp for the
 // SIMT emulation: devices and properties, device / pinned memory, copies and memsets, streams, events,
-// errors, function attributes. Execution is synchronous and in issue order, which is one legal schedule of
-// CUDA's asynchronous semantics. The emulation is stricter than a GPU where that catches bugs: copies
+// errors, function attributes. By default execution is synchronous and in issue order, which is one legal
+// schedule of CUDA's asynchronous semantics; set_stream_mode(1 / 2) queues work on created streams and runs
+// it lazily (or in a random legal order), which exposes missing cudaStreamWaitEvent / synchronisation. The emulation is stricter than a GPU where that catches bugs: copies
 // check their direction and bounds against the allocation table, freed or unknown pointers are errors,
 // destroyed streams / events are invalid handles, device memory starts filled with 0xff bytes (NaN for
 // floats), and a kernel argument of pointer type must point into device or pinned memory.
@@ -11,6 +12,7 @@
 #define FZ_SIMT_API_H
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include "simt_types.h"
 
 enum cudaError_t {
@@ -186,5 +188,30 @@ const char *last_message();
 size_t live_allocations(size_t *bytes);
 // Kernels launched since start (a launch that failed its configuration check does not count).
 uint64_t launch_count();
+// Stream model (default: env FZ_SIMT_STREAMS, else 0). 0: every operation runs at issue time, in issue order.
+// 1 (lazy): copies, memsets, kernels and event records issued to a created (non-default) stream are queued
+// and run only when something needs them: cudaStreamSynchronize / Query of that stream, cudaEventSynchronize /
+// Query of an event recorded after them, a cudaStreamWaitEvent dependency being resolved, cudaDeviceSynchronize,
+// cudaFree / cudaFreeHost / cudaStreamDestroy (which synchronise), or legacy default-stream work (cudaMemcpy,
+// cudaMemset, stream-0 launches), which first drains every blocking stream (not cudaStreamNonBlocking ones),
+// as the legacy default stream does. So a consumer stream that lacks a cudaStreamWaitEvent on its producer
+// runs before the producer and reads stale data. 2 (race): as 1, and after each queued operation the queue
+// heads of the streams are advanced in a random order drawn from the schedule seed (each stream stays in
+// order; waits still hold). cudaMemcpyAsync between device memory and pageable host memory (not from
+// cudaMallocHost / cudaHostAlloc / cudaHostRegister) runs synchronously after the stream's queue, as on a
+// GPU, and is counted (pageable_async_copies). Library shims (cuBLAS, cuDNN, cuFFT) run at issue time: use
+// modes 1 and 2 on streams that carry only kernels, copies, memsets and events.
+void set_stream_mode(int mode);
+int stream_mode();
+// cudaMemcpyAsync / cudaMemcpy2DAsync calls whose host side was pageable memory, since start.
+uint64_t pageable_async_copies();
+// Operations queued on created streams and not yet run (all streams).
+size_t pending_stream_ops();
+// Internal to the emulation (launches, simt_launch.h): 1 when work issued to s is queued (mode 1 / 2 and s is
+// a created stream); queue_op queues fn on s (what names it in messages).
+bool deferring(cudaStream_t s);
+cudaError_t queue_op(cudaStream_t s, std::function<cudaError_t()> fn, const char *what);
+// Runs all work queued on blocking created streams (legacy default stream semantics).
+void drain_blocking_streams();
 }  // namespace fz_simt
 #endif

@@ -64,6 +64,16 @@ template <class... P> struct launcher {
       }, cfg.name);
       return;
     }
+    if (!bad && deferring(cfg.stream)) {  // stream modes 1 / 2 (simt_api.h): queued, parameters copied
+      auto saved = std::make_shared<decltype(params)>(params);
+      const launch_cfg c = cfg;
+      queue_op(cfg.stream, [saved, fn, c]() {
+        auto body = [saved, fn]() { std::apply(fn, *saved); };
+        return launch(c, &invoke_body<decltype(body)>, &body, nullptr);
+      }, cfg.name);
+      return;
+    }
+    if (!cfg.stream || cfg.stream == cudaStreamLegacy) drain_blocking_streams();  // legacy default stream
     auto body = [&params, fn]() { std::apply(fn, params); };  // parameters are copied per thread
     launch(cfg, &invoke_body<decltype(body)>, &body, bad ? msg : nullptr);
   }
