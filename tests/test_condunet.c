@@ -21,31 +21,6 @@ static fz_pan_model *bare_model(const fz_weights *w, const char *hp) {
   return m;
 }
 
-// A backend tensor from golden tensor `name`; when batch2, a [2, ...] batch of image 0 and image 0 mirrored
-// left-right (the generator's flip(-1) batch).
-static int golden_tensor(const fz_backend *be, const fz_weights *g, const char *name, int batch2, fz_tensor *t, fz_err *err) {
-  int64_t n, sh[5];
-  int nd;
-  float *f = golden_floats(g, name, &n, &nd, sh, err);
-  if (!f) return err->code ? err->code : FZ_EIO;
-  float *b = f;
-  if (batch2) {
-    int64_t w = sh[3], rows = n / w;
-    b = malloc((size_t)(2 * n) * sizeof *b);
-    if (!b) { free(f); return fz_fail(err, FZ_ENOMEM, "out of memory"); }
-    memcpy(b, f, (size_t)n * sizeof *b);
-    for (int64_t r = 0; r < rows; r++)
-      for (int64_t x = 0; x < w; x++) b[n + r * w + x] = f[r * w + (w - 1 - x)];
-    sh[0] = 2;
-    n *= 2;
-  }
-  int rc = fz_tensor_alloc(t, be, FZ_F32, nd, sh, err);
-  if (!rc) rc = fz_tensor_upload(t, b, (size_t)n * sizeof *b, err);
-  if (b != f) free(b);
-  free(f);
-  return rc;
-}
-
 // Oracle: CondUNet.forward of tools/python/fusor_ref/condunet.py (PyTorch 1.13 CPU, fp32) with the same f16-exact
 // weights (3 levels, 2 blocks, width 8, ch_mult 1,2,2, attention with 2 heads) on a batch of two 32x32 inputs
 // (image 1 mirrored) at network times 0 and 370.5; max abs difference <= 1e-4.
@@ -70,9 +45,9 @@ TEST(condunet_forward_parity) {
   CHECK(m->info.params == 79756);  // sum(p.numel()) of the PyTorch module
   const fz_backend *be = m->be;
   fz_tensor xt = {0}, lms = {0}, pan = {0}, out = {0};
-  CHECK_OK(golden_tensor(be, &g, "fwd.x_t", 0, &xt, &err), &err);
-  CHECK_OK(golden_tensor(be, &g, "lms", 1, &lms, &err), &err);
-  CHECK_OK(golden_tensor(be, &g, "pan", 1, &pan, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "fwd.x_t", 0, &xt, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "lms", 1, &lms, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "pan", 1, &pan, &err), &err);
   CHECK_OK(fz_tensor_alloc(&out, be, FZ_F32, 4, xt.shape, &err), &err);
   int64_t ns = 0, no = 0;
   float *s = golden_floats(&g, "fwd.s", &ns, NULL, NULL, &err), *want = golden_floats(&g, "fwd.out", &no, NULL, NULL, &err);

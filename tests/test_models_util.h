@@ -116,4 +116,29 @@ static inline double golden_compare(const float *got, const int64_t shp[4], cons
   free(ref);
   return md;
 }
+
+// A backend tensor from golden tensor `name`; when batch2, a [2, ...] batch of image 0 and image 0 mirrored
+// left-right (the generator's flip(-1) batch).
+static inline int golden_tensor_batch2(const fz_backend *be, const fz_weights *g, const char *name, int batch2, fz_tensor *t, fz_err *err) {
+  int64_t n, sh[5];
+  int nd;
+  float *f = golden_floats(g, name, &n, &nd, sh, err);
+  if (!f) return err->code ? err->code : FZ_EIO;
+  float *b = f;
+  if (batch2) {
+    int64_t w = sh[3], rows = n / w;
+    b = malloc((size_t)(2 * n) * sizeof *b);
+    if (!b) { free(f); return fz_fail(err, FZ_ENOMEM, "out of memory"); }
+    memcpy(b, f, (size_t)n * sizeof *b);
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t x = 0; x < w; x++) b[n + r * w + x] = f[r * w + (w - 1 - x)];
+    sh[0] = 2;
+    n *= 2;
+  }
+  int rc = fz_tensor_alloc(t, be, FZ_F32, nd, sh, err);
+  if (!rc) rc = fz_tensor_upload(t, b, (size_t)n * sizeof *b, err);
+  if (b != f) free(b);
+  free(f);
+  return rc;
+}
 #endif

@@ -9,30 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-// A backend tensor of golden tensor `name` (image 0 only unless batch2: then image 0 and image 0 mirrored).
-static int gt_tensor(const fz_backend *be, const fz_weights *g, const char *name, int batch2, fz_tensor *t, fz_err *err) {
-  int64_t n, sh[5];
-  int nd;
-  float *f = golden_floats(g, name, &n, &nd, sh, err);
-  if (!f) return err->code ? err->code : FZ_EIO;
-  float *b = f;
-  if (batch2) {
-    int64_t w = sh[3], rows = n / w;
-    b = malloc((size_t)(2 * n) * sizeof *b);
-    if (!b) { free(f); return fz_fail(err, FZ_ENOMEM, "out of memory"); }
-    memcpy(b, f, (size_t)n * sizeof *b);
-    for (int64_t r = 0; r < rows; r++)
-      for (int64_t x = 0; x < w; x++) b[n + r * w + x] = f[r * w + (w - 1 - x)];
-    sh[0] = 2;
-    n *= 2;
-  }
-  int rc = fz_tensor_alloc(t, be, FZ_F32, nd, sh, err);
-  if (!rc) rc = fz_tensor_upload(t, b, (size_t)n * sizeof *b, err);
-  if (b != f) free(b);
-  free(f);
-  return rc;
-}
-
 // max |t - golden `name`| (INFINITY on a size mismatch or read failure).
 static double diff_golden(const fz_tensor *t, const fz_weights *g, const char *name, double *mag, fz_err *err) {
   int64_t n = 0;
@@ -72,9 +48,9 @@ TEST(pan_otfm_forward_parity) {
   CHECK(mi->inputs == (FZ_MODEL_IN_LMS | FZ_MODEL_IN_PAN) && fz_model_is_generative(m));
   const fz_backend *be = fz_model_backend(m);
   fz_tensor xs = {0}, lms = {0}, pan = {0}, out = {0};
-  CHECK_OK(gt_tensor(be, &g, "fwd.x_t", 0, &xs, &err), &err);
-  CHECK_OK(gt_tensor(be, &g, "lms", 1, &lms, &err), &err);
-  CHECK_OK(gt_tensor(be, &g, "pan", 1, &pan, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "fwd.x_t", 0, &xs, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "lms", 1, &lms, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "pan", 1, &pan, &err), &err);
   CHECK_OK(fz_tensor_alloc(&out, be, FZ_F32, 4, xs.shape, &err), &err);
   int64_t ns = 0;
   float *s = golden_floats(&g, "fwd.s", &ns, NULL, NULL, &err);
@@ -113,9 +89,9 @@ TEST(pan_otfm_sampler_parity) {
   CHECK_OK(ok < 0, &err);
   const fz_backend *be = fz_model_backend(m);
   fz_tensor x0 = {0}, lms = {0}, pan = {0}, out = {0}, out1 = {0};
-  CHECK_OK(gt_tensor(be, &g, "start.x0", 0, &x0, &err), &err);
-  CHECK_OK(gt_tensor(be, &g, "lms", 0, &lms, &err), &err);
-  CHECK_OK(gt_tensor(be, &g, "pan", 0, &pan, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "start.x0", 0, &x0, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "lms", 0, &lms, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "pan", 0, &pan, &err), &err);
   CHECK_OK(fz_tensor_alloc(&out, be, FZ_F32, 4, x0.shape, &err), &err);
   CHECK_OK(fz_tensor_alloc(&out1, be, FZ_F32, 4, x0.shape, &err), &err);
   // the default sampler is the one-step map
@@ -158,8 +134,8 @@ TEST(pan_otfm_source) {
   CHECK_OK(ok < 0, &err);
   const fz_backend *be = fz_model_backend(m);
   fz_tensor lms = {0}, pan = {0}, x0 = {0}, a = {0}, b = {0};
-  CHECK_OK(gt_tensor(be, &g, "lms", 0, &lms, &err), &err);
-  CHECK_OK(gt_tensor(be, &g, "pan", 0, &pan, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "lms", 0, &lms, &err), &err);
+  CHECK_OK(golden_tensor_batch2(be, &g, "pan", 0, &pan, &err), &err);
   CHECK_OK(fz_tensor_alloc(&x0, be, FZ_F32, 4, lms.shape, &err), &err);
   CHECK_OK(fz_tensor_alloc(&a, be, FZ_F32, 4, lms.shape, &err), &err);
   CHECK_OK(fz_tensor_alloc(&b, be, FZ_F32, 4, lms.shape, &err), &err);
