@@ -16,6 +16,7 @@ typedef struct fz_count_row {
   int64_t calls;
   double bytes, flops;
   double t_fp32, t_bf16;  // sum over calls of max(bytes / bw, flops / peak) (bf16: bytes / 2, peak16); 0 unless set
+  double t_meas;          // measured seconds of the calls (base synced before and after each) when measure is set
 } fz_count_row;
 
 typedef struct fz_count_backend {
@@ -24,6 +25,9 @@ typedef struct fz_count_backend {
   fz_count_row rows[FZ_COUNT_MAX_OPS];
   int nrows;
   double bw, peak_fp32, peak_bf16;  // roofline of the target device (bytes/s, FLOP/s); 0 = no time estimates
+  int measure;      // 1: time every call (sync the base before and after it: a per-kernel profile, slower overall)
+  int cur;          // (row of the call being timed, -1 none)
+  double t0;        // (its start, seconds)
 } fz_count_backend;
 
 // Makes c a counting wrapper of base (memory functions and ctx are base's).

@@ -134,6 +134,15 @@ static std::mutex g_mu;
 static fz_cuda_ctx g_ctx[FZ_CUDA_MAX_DEVICES];
 static fz_backend g_tab[FZ_CUDA_MAX_DEVICES];
 
+// 1 in the SIMT-emulated build, 0 in the nvcc build (tests state bounds per build: tests/cuda/test_cuda_models.c).
+extern "C" int fz_cuda_is_emulated(void) {
+#ifdef FZ_CUDA_EMULATED
+  return 1;
+#else
+  return 0;
+#endif
+}
+
 // Returns the backend of CUDA device `device` (created on first use); NULL with err when there is none.
 extern "C" const fz_backend *fz_backend_cuda(int device, fz_err *err) {
   int n = 0;

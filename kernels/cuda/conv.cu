@@ -12,6 +12,8 @@
 // tensor-core path are planned (docs/CUDA.md).
 // Large dense zero-padded conv2d goes through cuDNN when the build has it (cudnn_conv2d; libs.cu says when).
 #include "cuda_ops.h"
+#include <mutex>
+#include <string.h>
 #include "device_util.cuh"
 #include <limits.h>
 
@@ -167,6 +169,40 @@ __global__ void k_conv_bias_act(float *out, const float *bias, int64_t NC, int64
 }
 
 #ifdef FZ_CUDA_WITH_CUDNN
+// fp32 algorithms whose outputs are plain dot products in fp32 (FFT and Winograd transform the operands and
+// round differently, so they are left out: the CUDA backend answers to the CPU backend within 1e-5).
+static bool plain_sum_algo(cudnnConvolutionFwdAlgo_t a) {
+  return a == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM || a == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_GEMM || a == CUDNN_CONVOLUTION_FWD_ALGO_DIRECT;
+}
+
+// A small cache of cuDNN's algorithm choice per (handle, geometry): the heuristic query costs host time on every
+// layer of every tile otherwise. Round-robin replacement; guarded by a mutex (backends may be shared by threads).
+struct cudnn_algo_key { cudnnHandle_t h; int64_t v[15]; };
+struct cudnn_algo_val { int found; cudnnConvolutionFwdAlgo_t algo; size_t memory; };
+#define CUDNN_ALGO_CACHE 64
+static struct { cudnn_algo_key key; cudnn_algo_val val; int used; } g_algo_cache[CUDNN_ALGO_CACHE];
+static int g_algo_next;
+static std::mutex g_algo_mu;
+
+// Looks key up; 1 and *val when cached.
+static int algo_cache_get(const cudnn_algo_key &key, cudnn_algo_val *val) {
+  std::lock_guard<std::mutex> lock(g_algo_mu);
+  for (int i = 0; i < CUDNN_ALGO_CACHE; i++)
+    if (g_algo_cache[i].used && !memcmp(&g_algo_cache[i].key, &key, sizeof key)) { *val = g_algo_cache[i].val; return 1; }
+  return 0;
+}
+
+// Stores key's choice (replacing the oldest entry when full).
+static void algo_cache_put(const cudnn_algo_key &key, const cudnn_algo_val &val) {
+  std::lock_guard<std::mutex> lock(g_algo_mu);
+  int i = g_algo_next;
+  g_algo_next = (g_algo_next + 1) % CUDNN_ALGO_CACHE;
+  g_algo_cache[i].key = key;
+  g_algo_cache[i].val = val;
+  g_algo_cache[i].used = 1;
+}
+
 // conv2d through cudnnConvolutionForward (cross-correlation, fp32 FMA math: no TF32) followed by the bias +
 // activation epilogue. Returns -1 (not taken, nothing issued) when g is not a cuDNN convolution: depthwise, a
 // padding mode other than zeros, negative pads, an output size other than cuDNN's symmetric-padding one (a
@@ -194,26 +230,31 @@ static int cudnn_conv2d(const fz_backend *be, const conv_geom &g, fz_err *err) {
   if (!st) st = cudnnSetConvolution2dDescriptor(cd, g.pt, g.pl, g.sh, g.sw, g.dh, g.dw, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT);
   if (!st) st = cudnnSetConvolutionGroupCount(cd, (int)g.g);
   if (!st) st = cudnnSetConvolutionMathType(cd, CUDNN_FMA_MATH);  // fp32 FMA kernels only (DEFAULT_MATH allows TF32)
-  cudnnConvolutionFwdAlgoPerf_t perf[8];
-  int got = 0;
-  if (!st) { what = "cudnnGetConvolutionForwardAlgorithm_v7"; st = cudnnGetConvolutionForwardAlgorithm_v7(h, xd, wd, cd, yd, 8, &got, perf); }
-  int pick = -1;
-  for (int i = 0; !st && i < got && pick < 0; i++)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS) pick = i;
-  void *ws = NULL;
-  if (!st && pick < 0) {
-    what = "algorithm choice";
-    st = CUDNN_STATUS_NOT_SUPPORTED;
+  cudnn_algo_key key = {h, {g.n, g.ci, g.h, g.wd, g.co, g.cig, g.kh, g.kw, g.pt, g.pl, g.sh, g.sw, g.dh, g.dw, g.g}};
+  cudnn_algo_val choice = {};
+  if (!st && !algo_cache_get(key, &choice)) {
+    cudnnConvolutionFwdAlgoPerf_t perf[8];
+    int got = 0;
+    what = "cudnnGetConvolutionForwardAlgorithm_v7";
+    st = cudnnGetConvolutionForwardAlgorithm_v7(h, xd, wd, cd, yd, 8, &got, perf);
+    for (int i = 0; !st && i < got && !choice.found; i++)  // heuristic order: the first plain-sum algorithm that runs
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && plain_sum_algo(perf[i].algo)) choice = {1, perf[i].algo, perf[i].memory};
+    if (!st && !choice.found) {
+      what = "algorithm choice (no implicit-GEMM, GEMM or direct algorithm for this shape)";
+      st = CUDNN_STATUS_NOT_SUPPORTED;
+    }
+    if (!st) algo_cache_put(key, choice);
   }
-  if (!st && perf[pick].memory) {
-    ws = fz_cuda_scratch(be, perf[pick].memory, err);
+  void *ws = NULL;
+  if (!st && choice.memory) {
+    ws = fz_cuda_scratch(be, choice.memory, err);
     if (!ws) { cudnnDestroyTensorDescriptor(xd); cudnnDestroyTensorDescriptor(yd); cudnnDestroyFilterDescriptor(wd);
                cudnnDestroyConvolutionDescriptor(cd); return err ? (int)err->code : FZ_ENOMEM; }
   }
   const float one = 1.0f, zero = 0.0f;
   if (!st) {
     what = "cudnnConvolutionForward";
-    st = cudnnConvolutionForward(h, &one, xd, g.x, wd, g.w, cd, perf[pick].algo, ws, perf[pick].memory, &zero, yd, g.out);
+    st = cudnnConvolutionForward(h, &one, xd, g.x, wd, g.w, cd, choice.algo, ws, choice.memory, &zero, yd, g.out);
   }
   cudnnDestroyTensorDescriptor(xd);
   cudnnDestroyTensorDescriptor(yd);

@@ -8,7 +8,8 @@
 #                         linked with the op-case table into $(BUILD)/fusor_tests_cuda, and run (T=filter).
 #  make asan-cuda-emu     the same under ASan + UBSan ($(BUILD)/asan/fusor_tests_cuda).
 #  make test-gpu          (needs nvcc and a GPU) the nvcc build of the same tests, $(BUILD)/cuda/fusor_tests_gpu.
-#  make fusor-cuda        (needs nvcc) $(BUILD)/cuda/fusor: the CLI with the real CUDA backend linked in.
+#  make fusor-cuda        (needs nvcc) $(BUILD)/cuda/fusor: the CLI with the real CUDA backend linked in, and
+#                         $(BUILD)/cuda/bench_roofline (--device cuda:N: measured per-kernel times vs the roofline).
 #
 # The emulated build is C++ but stays out of libfusor.a and fusor_tests, which remain plain C.
 
@@ -93,10 +94,17 @@ $(BUILD)/cuda/fusor: $(patsubst %.c,$(BUILD)/cuda/obj/%.o,$(CLI_SRCS)) $(patsubs
 	@echo "  LINK  $@"
 	@$(CXX) $(OPT) $^ $(LIBS) $(CUDA_LIBS) -o $@
 
+# bench_roofline with the CUDA backend linked in: `--device cuda:N` adds measured per-kernel times.
+$(BUILD)/cuda/bench_roofline: bench/bench_roofline.c $(patsubst %.cu,$(BUILD)/cuda/%.o,$(CUDA_SRCS)) $(BUILD)/libfusor.a
+	@mkdir -p $(BUILD)/cuda/obj/bench
+	@echo "  LINK  $@"
+	@$(CC) $(CFLAGS_BASE) $(OPT) -c $< -o $(BUILD)/cuda/obj/bench/bench_roofline.o
+	@$(CXX) $(OPT) $(BUILD)/cuda/obj/bench/bench_roofline.o $(filter-out $<,$^) $(LIBS) $(CUDA_LIBS) -o $@
+
 test-gpu: $(BUILD)/cuda/fusor_tests_gpu
 	$(BUILD)/cuda/fusor_tests_gpu $(T)
 
-fusor-cuda: $(BUILD)/cuda/fusor
+fusor-cuda: $(BUILD)/cuda/fusor $(BUILD)/cuda/bench_roofline
 else
 cuda-check:
 	@echo "cuda-check: nvcc not found (CUDA_HOME=$(CUDA_HOME)); the .cu sources were not compiled for sm_80/86/89/90"

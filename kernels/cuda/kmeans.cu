@@ -5,9 +5,10 @@
 //  * init (k-means++): one block per image; threads update the distances to the nearest chosen centroid and
 //    the per-block sums, one thread walks the sums to the sampled point (a sequential choice by definition);
 //  * assign: one thread per point, counting changed entries with an atomic;
-//  * update: one thread per (image, cluster, dimension) sums its cluster's coordinates in point order.
+//  * update: a stable counting sort of the points by cluster, then one thread per (image, cluster, dimension)
+//    sums its cluster's coordinates in point order (below).
 // Roofline: assign reads N·D + K·D floats and does 3·N·K·D FLOPs: compute bound for CANConv's K; init is
-// K sequential rounds of N·D work; update re-reads the points per (cluster, dimension): a first version.
+// K sequential rounds of N·D work; update reads the points once per dimension.
 #include "cuda_ops.h"
 #include "device_util.cuh"
 
@@ -113,33 +114,106 @@ __global__ void k_kmeans_assign(int32_t *assign, const float *x, const float *ce
   }
 }
 
-// cent[b, c, d] = mean of the points assigned to c (double sums per 4096-point block, blocks in order);
-// counts[b, c] = cluster size; empty clusters keep their centroid. An assignment outside [0, K) records the
-// smallest such flat index b·N + i in *flag.
-__global__ void k_kmeans_update(float *cent, int32_t *counts, const float *x, const int32_t *assign, int64_t Bt, int64_t N,
-                                int64_t D, int64_t K, int *flag) {
+// The update runs in four kernels so that each (image, cluster, dimension) sum reads only its cluster's points
+// (O(N·D) in all, not O(K·N·D)) yet adds them in point order, as the CPU backend does:
+//  hist     per 1024-point chunk, the count of each cluster (shared-memory atomics; order-free);
+//  offsets  per image, one block turns the counts into exclusive offsets in (cluster, chunk) order;
+//  scatter  per chunk, each point's rank among the earlier points of its chunk in the same cluster gives its
+//           slot: perm lists every cluster's points in increasing point index (a stable counting sort);
+//  sums     one thread per (image, cluster, 4096-point block, dimension) sums that block's points of the cluster
+//           in point order, in double; one thread per (image, cluster, dimension) then adds the blocks in order
+//           (the CPU backend's exact arithmetic).
+#define KM_CHUNK 1024
+static_assert(KM_PBLK % KM_CHUNK == 0, "a sum block is a whole number of sort chunks");
+
+// hist[b, k, ch] = points of chunk ch of image b assigned to k; an assignment outside [0, K) records the smallest
+// such flat index b·N + i in *flag. Grid (nchunk, Bt), dynamic shared memory K ints.
+__global__ void k_km_hist(int32_t *hist, const int32_t *assign, int64_t N, int64_t K, int64_t nchunk, int *flag) {
+  FZ_DYNAMIC_SHARED(int32_t, km_h);
+  const int64_t b = blockIdx.y, ch = blockIdx.x, i0 = ch * KM_CHUNK, i1 = i0 + KM_CHUNK < N ? i0 + KM_CHUNK : N;
+  for (int64_t k = threadIdx.x; k < K; k += blockDim.x) km_h[k] = 0;
+  __syncthreads();
+  const int32_t *ab = assign + b * N;
+  for (int64_t i = i0 + threadIdx.x; i < i1; i += blockDim.x) {
+    int32_t a = ab[i];
+    if (a < 0 || a >= K) { atomicMin(flag, (int)(b * N + i < 0x7f7f7f7f ? b * N + i : 0x7f7f7f7e)); continue; }
+    atomicAdd(&km_h[a], 1);
+  }
+  __syncthreads();
+  for (int64_t k = threadIdx.x; k < K; k += blockDim.x) hist[(b * K + k) * nchunk + ch] = km_h[k];
+}
+
+// Per image b (one block each): hist [Bt, K, nchunk] becomes exclusive offsets in (cluster, chunk) order;
+// start[b, k] and cnt[b, k] are each cluster's first slot and size. Dynamic shared memory K ints.
+__global__ void k_km_offsets(int32_t *hist, int32_t *start, int32_t *cnt, int64_t K, int64_t nchunk) {
+  FZ_DYNAMIC_SHARED(int32_t, tot);
+  const int64_t b = blockIdx.x;
+  int32_t *hb = hist + b * K * nchunk;
+  for (int64_t k = threadIdx.x; k < K; k += blockDim.x) {
+    int32_t t = 0;
+    for (int64_t ch = 0; ch < nchunk; ch++) t += hb[k * nchunk + ch];
+    tot[k] = t;
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    int32_t acc = 0;
+    for (int64_t k = 0; k < K; k++) { int32_t v = tot[k]; tot[k] = acc; acc += v; }
+  }
+  __syncthreads();
+  for (int64_t k = threadIdx.x; k < K; k += blockDim.x) {
+    int32_t acc = tot[k];
+    start[b * K + k] = acc;
+    for (int64_t ch = 0; ch < nchunk; ch++) {
+      int32_t v = hb[k * nchunk + ch];
+      hb[k * nchunk + ch] = acc;
+      acc += v;
+    }
+    cnt[b * K + k] = acc - tot[k];
+  }
+}
+
+// perm[b, slot] = point index: each point of chunk ch goes to its cluster's chunk offset plus the number of
+// earlier points of the chunk in the same cluster. Grid (nchunk, Bt).
+__global__ void k_km_scatter(int32_t *perm, const int32_t *hist, const int32_t *assign, int64_t N, int64_t K, int64_t nchunk) {
+  __shared__ int32_t a_s[KM_CHUNK];
+  const int64_t b = blockIdx.y, ch = blockIdx.x, i0 = ch * KM_CHUNK, n = i0 + KM_CHUNK < N ? KM_CHUNK : N - i0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) a_s[i] = assign[b * N + i0 + i];
+  __syncthreads();
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
+    const int32_t a = a_s[i];
+    if (a < 0 || a >= K) continue;
+    int32_t r = 0;
+    for (int64_t j = 0; j < i; j++) r += a_s[j] == a;
+    perm[b * N + hist[(b * K + a) * nchunk + ch] + r] = (int32_t)(i0 + i);
+  }
+}
+
+// partial[b, c, blk, d] = Σ x[i, d] over cluster c's points i of 4096-point block blk, in point order, in double.
+// offs is hist after k_km_offsets: a block starts at chunk blk·(KM_PBLK / KM_CHUNK).
+__global__ void k_km_block_sums(double *partial, const float *x, const int32_t *perm, const int32_t *offs, const int32_t *start,
+                                const int32_t *cnt, int64_t Bt, int64_t N, int64_t D, int64_t K, int64_t nchunk, int64_t nblk) {
+  const int64_t cpb = KM_PBLK / KM_CHUNK, total = Bt * K * nblk * D, step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
+    const int64_t d = t % D, blk = (t / D) % nblk, c = (t / (D * nblk)) % K, b = t / (D * nblk * K);
+    const int32_t *oc = offs + (b * K + c) * nchunk;
+    const int64_t lo = oc[blk * cpb], hi = (blk + 1) * cpb < nchunk ? oc[(blk + 1) * cpb] : start[b * K + c] + cnt[b * K + c];
+    const int32_t *pb = perm + b * N;
+    const float *xb = x + b * N * D;
+    double s = 0.0;
+    for (int64_t j = lo; j < hi; j++) s += xb[(int64_t)pb[j] * D + d];
+    partial[t] = s;
+  }
+}
+
+// cent[b, c, d] = (Σ over blocks in order of partial[b, c, blk, d]) / cnt[b, c]; empty clusters keep theirs.
+__global__ void k_km_combine(float *cent, const double *partial, const int32_t *cnt, int64_t Bt, int64_t D, int64_t K, int64_t nblk) {
   int64_t total = Bt * K * D, step = (int64_t)gridDim.x * blockDim.x;
   for (int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
-    const int64_t d = t % D, c = (t / D) % K, b = t / (D * K);
-    const int32_t *ab = assign + b * N;
-    const float *xb = x + b * N * D;
+    const int64_t d = t % D, bc = t / D, n = cnt[bc];
+    if (n == 0) continue;
     double sum = 0.0;
-    int64_t n = 0;
-    for (int64_t k0 = 0; k0 < N; k0 += KM_PBLK) {
-      int64_t e = k0 + KM_PBLK < N ? k0 + KM_PBLK : N;
-      double s = 0.0;
-      for (int64_t i = k0; i < e; i++) {
-        int32_t a = ab[i];
-        if (a < 0 || a >= K) {
-          if (c == 0 && d == 0) atomicMin(flag, (int)(b * N + i < 0x7f7f7f7f ? b * N + i : 0x7f7f7f7e));
-          continue;
-        }
-        if (a == c) { s += xb[i * D + d]; n++; }
-      }
-      sum += s;
-    }
-    if (counts && d == 0) counts[b * K + c] = (int32_t)n;
-    if (n > 0) cent[(b * K + c) * D + d] = (float)(sum / (double)n);
+    for (int64_t blk = 0; blk < nblk; blk++) sum += partial[(bc * nblk + blk) * D + d];
+    cent[t] = (float)(sum / (double)n);
   }
 }
 
@@ -184,14 +258,19 @@ int fz_cuda_kmeans_assign(const fz_backend *be, fz_tensor *assign, const fz_tens
 int fz_cuda_kmeans_update(const fz_backend *be, fz_tensor *centroids, fz_tensor *counts, const fz_tensor *x,
                           const fz_tensor *assign, int64_t Bt, int64_t N, int64_t D, int64_t K, fz_err *err) {
   if (Bt * K * D == 0) return FZ_OK;
+  if (Bt > 65535 || N > INT32_MAX || Bt * N > INT32_MAX)
+    return fz_fail(err, FZ_EUNSUP, "%s: kmeans_update of %lld images of %lld points at once", be->name, (long long)Bt, (long long)N);
   fz_cuda_ctx *c = fz_cuda_ctx_of(be);
-  fz_cuda_stream(be);  // (makes the device current)
+  const int64_t nchunk = (N + KM_CHUNK - 1) / KM_CHUNK, nblk = (N + KM_PBLK - 1) / KM_PBLK;
+  const size_t nh = (size_t)(Bt * K * nchunk), nk = (size_t)(Bt * K), np = (size_t)(Bt * N), nps = (size_t)(Bt * K * nblk * D);
+  double *partial = (double *)fz_cuda_scratch(be, nps * sizeof(double) + (nh + 2 * nk + np) * sizeof(int32_t), err);
+  if (!partial) return err ? (int)err->code : FZ_ENOMEM;
+  int32_t *hist = (int32_t *)(partial + nps), *start = hist + nh, *cnt = start + nk, *perm = cnt + nk;
   cudaError_t e = cudaMemsetAsync(c->flag, 0x7f, sizeof(int), c->stream);  // 0x7f7f7f7f: no bad assignment
   if (e != cudaSuccess) return fz_cuda_fail(be, e, "kmeans_update flag reset", err);
-  FZ_LAUNCH(k_kmeans_update, fz_cuda_blocks(Bt * K * D, KM_THREADS, FZ_EW_MAX_BLOCKS), KM_THREADS, 0, c->stream)(
-      (float *)centroids->data, counts ? (int32_t *)counts->data : NULL, (const float *)x->data,
-      (const int32_t *)assign->data, Bt, N, D, K, c->flag);
-  int rc = fz_cuda_check_launch(be, "kmeans_update kernel", err);
+  const int32_t *a = (const int32_t *)assign->data;
+  FZ_LAUNCH(k_km_hist, dim3((unsigned)nchunk, (unsigned)Bt), KM_THREADS, (size_t)K * sizeof(int32_t), c->stream)(hist, a, N, K, nchunk, c->flag);
+  int rc = fz_cuda_check_launch(be, "kmeans_update histogram kernel", err);
   if (rc) return rc;
   int bad = 0;
   if ((e = cudaMemcpyAsync(&bad, c->flag, sizeof bad, cudaMemcpyDeviceToHost, c->stream)) != cudaSuccess ||
@@ -199,10 +278,22 @@ int fz_cuda_kmeans_update(const fz_backend *be, fz_tensor *centroids, fz_tensor 
     return fz_cuda_fail(be, e, "kmeans_update assignment check", err);
   if (bad != 0x7f7f7f7f) {
     int32_t v = 0;
-    if ((e = cudaMemcpy(&v, (const int32_t *)assign->data + bad, sizeof v, cudaMemcpyDeviceToHost)) != cudaSuccess)
+    if ((e = cudaMemcpy(&v, a + bad, sizeof v, cudaMemcpyDeviceToHost)) != cudaSuccess)
       return fz_cuda_fail(be, e, "kmeans_update assignment check", err);
     return fz_fail(err, FZ_EINVAL, "kmeans_update: assignment[%lld][%lld] = %d is outside [0, %lld)", (long long)(bad / N),
                    (long long)(bad % N), v, (long long)K);
   }
+  FZ_LAUNCH(k_km_offsets, (unsigned)Bt, KM_THREADS, (size_t)K * sizeof(int32_t), c->stream)(hist, start, cnt, K, nchunk);
+  if ((rc = fz_cuda_check_launch(be, "kmeans_update offsets kernel", err))) return rc;
+  FZ_LAUNCH(k_km_scatter, dim3((unsigned)nchunk, (unsigned)Bt), KM_THREADS, 0, c->stream)(perm, hist, a, N, K, nchunk);
+  if ((rc = fz_cuda_check_launch(be, "kmeans_update scatter kernel", err))) return rc;
+  FZ_LAUNCH(k_km_block_sums, fz_cuda_blocks((int64_t)nps, KM_THREADS, FZ_EW_MAX_BLOCKS), KM_THREADS, 0, c->stream)(
+      partial, (const float *)x->data, perm, hist, start, cnt, Bt, N, D, K, nchunk, nblk);
+  if ((rc = fz_cuda_check_launch(be, "kmeans_update block sums kernel", err))) return rc;
+  FZ_LAUNCH(k_km_combine, fz_cuda_blocks(Bt * K * D, KM_THREADS, FZ_EW_MAX_BLOCKS), KM_THREADS, 0, c->stream)(
+      (float *)centroids->data, partial, cnt, Bt, D, K, nblk);
+  if ((rc = fz_cuda_check_launch(be, "kmeans_update kernel", err))) return rc;
+  if (counts && (e = cudaMemcpyAsync(counts->data, cnt, nk * sizeof(int32_t), cudaMemcpyDeviceToDevice, c->stream)) != cudaSuccess)
+    return fz_cuda_fail(be, e, "kmeans_update counts copy", err);
   return FZ_OK;
 }

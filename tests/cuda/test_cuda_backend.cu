@@ -161,6 +161,61 @@ TEST(cuda_gemm_segmented_rejects_bad_cluster_index) {
   CHECKF(rc == FZ_EINVAL && strstr(err.msg, "idx[3] = 7"), "rc %d: %s", rc, err.msg);
 }
 
+// Oracle: the CPU backend's kmeans_update (tested against double loops in tests/cases_seq_kmeans.c), which the
+// CUDA update must reproduce bit for bit (same double sums per 4096-point block, blocks in order): two images of
+// 9000 points (nine 1024-point sort chunks, three 4096-point sum blocks), 13 clusters with one left empty; then
+// an assignment outside [0, K) must be refused with FZ_EINVAL naming image and index.
+TEST(cuda_kmeans_update_bit_identical_to_cpu) {
+  CUT_NEED_DEVICE();
+  fz_err err;
+  memset(&err, 0, sizeof err);
+  const fz_backend *bes[2] = {fz_backend_cpu(2), fz_backend_cuda(0, &err)};
+  CHECKF(bes[1], "%s", err.msg);
+  enum { B = 2, N = 9000, D = 7, K = 13 };
+  float *hx = (float *)malloc(sizeof(float) * B * N * D), *hc = (float *)malloc(sizeof(float) * B * K * D);
+  int32_t *ha = (int32_t *)malloc(sizeof(int32_t) * B * N);
+  float *got[2] = {(float *)malloc(sizeof(float) * B * K * D), (float *)malloc(sizeof(float) * B * K * D)};
+  int32_t gotn[2][B * K];
+  CHECK(hx && hc && ha && got[0] && got[1]);
+  uint64_t r = 12345;
+  for (int i = 0; i < B * N * D; i++) { r = r * 6364136223846793005ull + 1442695040888963407ull; hx[i] = (float)ldexp((r >> 40) / 16777216.0 - 0.5, (int)((r >> 20) % 61) - 30); }  // wide range: double sums depend on order
+  for (int i = 0; i < B * K * D; i++) hc[i] = (float)(i % 11);
+  for (int i = 0; i < B * N; i++) { r = r * 6364136223846793005ull + 1442695040888963407ull; ha[i] = (int32_t)((r >> 33) % (K - 1)); }
+  // dimension 0 of image 0: ones, except ±2^60 at cluster 0's first points of sum blocks 0 and 1: per-block
+  // double sums lose block 1's ones (absorbed by −2^60), one running sum keeps them: the result tells the order
+  for (int i = 0; i < N; i++) hx[i * D] = 1.0f;
+  int first0 = 0, first1 = 4096;
+  while (ha[first0]) first0++;
+  while (ha[first1]) first1++;
+  hx[first0 * D] = 0x1p60f;
+  hx[first1 * D] = -0x1p60f;
+  int64_t xs[3] = {B, N, D}, cs[3] = {B, K, D}, as[2] = {B, N}, ns[2] = {B, K};
+  for (int k = 0; k < 2; k++) {
+    fz_tensor x, c, a, n;
+    CHECK_OK(fz_tensor_alloc(&x, bes[k], FZ_F32, 3, xs, &err), &err);
+    CHECK_OK(fz_tensor_alloc(&c, bes[k], FZ_F32, 3, cs, &err), &err);
+    CHECK_OK(fz_tensor_alloc(&a, bes[k], FZ_I32, 2, as, &err), &err);
+    CHECK_OK(fz_tensor_alloc(&n, bes[k], FZ_I32, 2, ns, &err), &err);
+    CHECK_OK(fz_tensor_upload(&x, hx, sizeof(float) * B * N * D, &err), &err);
+    CHECK_OK(fz_tensor_upload(&c, hc, sizeof(float) * B * K * D, &err), &err);
+    CHECK_OK(fz_tensor_upload(&a, ha, sizeof(int32_t) * B * N, &err), &err);
+    CHECK_OK(fz_op_kmeans_update(bes[k], &c, &n, &x, &a, &err), &err);
+    CHECK_OK(fz_tensor_download(&c, got[k], sizeof(float) * B * K * D, &err), &err);
+    CHECK_OK(fz_tensor_download(&n, gotn[k], sizeof gotn[k], &err), &err);
+    if (k == 1) {  // an out-of-range assignment in image 1
+      ha[N + 4321] = K + 3;
+      CHECK_OK(fz_tensor_upload(&a, ha, sizeof(int32_t) * B * N, &err), &err);
+      int rc = fz_op_kmeans_update(bes[k], &c, &n, &x, &a, &err);
+      CHECKF(rc == FZ_EINVAL && strstr(err.msg, "assignment[1][4321] = 16"), "rc %d: %s", rc, err.msg);
+    }
+    fz_tensor_free(&x); fz_tensor_free(&c); fz_tensor_free(&a); fz_tensor_free(&n);
+  }
+  CHECK(memcmp(gotn[0], gotn[1], sizeof gotn[0]) == 0);
+  CHECK(gotn[0][K - 1] == 0 && gotn[0][K + 2] > 0);
+  for (int i = 0; i < B * K * D; i++) CHECKF(got[0][i] == got[1][i], "centroid value %d: cpu %.9g cuda %.9g", i, (double)got[0][i], (double)got[1][i]);
+  free(hx); free(hc); free(ha); free(got[0]); free(got[1]);
+}
+
 // Oracle: the CPU backend on the same inputs (each of its ops is tested against double loops): a chain of
 // reflect-padded 3×3 conv → GroupNorm + SiLU → strided depthwise conv → 1×1 conv + GELU → softmax over
 // channels → layer norm, run through both backends; fp32 outputs agree within 1e-5 (mixed abs/rel).

@@ -22,11 +22,17 @@ const fz_backend *fz_backend_cuda(int device, fz_err *err);
 // variant compiles both the CPU oracle and the emulated kernels at -O1 without -march=native (no AVX-512, other
 // summation orders), where deep nets such as CANNet reach 1.4e-5; there the test checks memory safety and keeps a
 // 3e-5 bound (gcc and clang define __SANITIZE_ADDRESS__ / __has_feature(address_sanitizer)).
+// On a real GPU (the nvcc build, `make test-gpu`) cuBLAS and cuDNN choose their own kernels and summation trees:
+// on an H100 (CUDA 13, cuDNN 9) every model was within 1e-5 except CANNet WV3 with injected clusters at 1.12e-5,
+// so the GPU bound is 2e-5 (docs/CUDA.md, "On a real GPU").
 #if defined(__SANITIZE_ADDRESS__)
-#define CUDA_MODEL_REL_TOL 3e-5
+#define CUDA_MODEL_REL_TOL_EMU 3e-5
 #else
-#define CUDA_MODEL_REL_TOL 1e-5
+#define CUDA_MODEL_REL_TOL_EMU 1e-5
 #endif
+#define CUDA_MODEL_REL_TOL_GPU 2e-5
+int fz_cuda_is_emulated(void);
+#define CUDA_MODEL_REL_TOL (fz_cuda_is_emulated() ? CUDA_MODEL_REL_TOL_EMU : CUDA_MODEL_REL_TOL_GPU)
 
 // 1 when a CUDA device (real or emulated) can be opened; else fills why.
 static const fz_backend *cuda_or_skip(char *why, size_t n) {

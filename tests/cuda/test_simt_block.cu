@@ -206,16 +206,24 @@ TEST(simt_dynamic_shared_memory_and_limit) {
 
 __global__ void k_nop(int *p) { if (p) p[0] = 1; }
 
-// Oracle: CUDA's launch limits — at most 1024 threads per block (z <= 64), grid y and z <= 65535 — give
-// cudaErrorInvalidConfiguration, which cudaGetLastError reports once and clears (not sticky).
+// Oracle: what CUDA 13 reported on an H100 (docs/CUDA.md, "On a real GPU"): a block of more than 1024 threads,
+// grid y > 65535 and block z > 64 each give cudaErrorInvalidValue (not cudaErrorInvalidConfiguration, as older
+// CUDA did), reported once by cudaGetLastError and cleared (not sticky); a 1024-thread block then launches.
 TEST(simt_launch_configuration_errors) {
   CUT_NEED_DEVICE();
+  CUT_OK(cudaDeviceSynchronize());
+  cudaError_t pending = cudaGetLastError();  // (an error left by an earlier test would be reported here first)
+  CHECKF(pending == cudaSuccess, "an earlier launch left %s pending", cudaGetErrorName(pending));
+  cudaError_t e[3];
   FZ_LAUNCH(k_nop, 1, dim3(32, 32, 2), 0, 0)(NULL);
-  CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration);
+  e[0] = cudaGetLastError();
   FZ_LAUNCH(k_nop, dim3(1, 65536, 1), 32, 0, 0)(NULL);
-  CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration);
+  e[1] = cudaGetLastError();
   FZ_LAUNCH(k_nop, dim3(1, 1, 1), dim3(1, 1, 65), 0, 0)(NULL);
-  CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration);
+  e[2] = cudaGetLastError();
+  CHECKF(e[0] == cudaErrorInvalidValue && e[1] == cudaErrorInvalidValue && e[2] == cudaErrorInvalidValue,
+         "2048 threads per block: %s; grid y 65536: %s; block z 65: %s", cudaGetErrorName(e[0]), cudaGetErrorName(e[1]),
+         cudaGetErrorName(e[2]));
   CHECK(cudaGetLastError() == cudaSuccess);
   FZ_LAUNCH(k_nop, 1, 1024, 0, 0)(NULL);
   CUT_OK(cudaGetLastError());

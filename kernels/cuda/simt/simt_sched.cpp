@@ -609,11 +609,12 @@ cudaError_t launch(const launch_cfg &cfg, void (*body)(void *), void *ctx, const
   if (st != cudaSuccess) return api_record(st, true, "kernel %s not launched: an earlier kernel failed (sticky error)", cfg.name);
   const dim3 g = cfg.grid, b = cfg.block;
   uint64_t threads = (uint64_t)b.x * b.y * b.z;
+  // (CUDA 13 on an H100 reports every launch-shape error as cudaErrorInvalidValue: tests/cuda/test_simt_block.cu)
   if (!b.x || !b.y || !b.z || b.x > 1024 || b.y > 1024 || b.z > 64 || threads > 1024)
-    return api_record(cudaErrorInvalidConfiguration, false, "kernel %s: block (%u,%u,%u) is not a valid block shape (at most "
+    return api_record(cudaErrorInvalidValue, false, "kernel %s: block (%u,%u,%u) is not a valid block shape (at most "
                       "1024 threads, x,y <= 1024, z <= 64)", cfg.name, b.x, b.y, b.z);
   if (!g.x || !g.y || !g.z || g.x > 2147483647u || g.y > 65535 || g.z > 65535)
-    return api_record(cudaErrorInvalidConfiguration, false, "kernel %s: grid (%u,%u,%u) is out of range (x in [1, 2^31-1], "
+    return api_record(cudaErrorInvalidValue, false, "kernel %s: grid (%u,%u,%u) is out of range (x in [1, 2^31-1], "
                       "y, z in [1, 65535])", cfg.name, g.x, g.y, g.z);
   size_t lim = api_max_dyn_smem(cfg.func);
   if (cfg.smem > lim)
