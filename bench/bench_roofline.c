@@ -10,9 +10,10 @@
 // forward of its denoiser is what a sampler step costs; the whole default 10-step DDIM run is reported).
 // With --device cuda:N (the nvcc build, build/cuda/bench_roofline) each kernel is also timed on the device (synced
 // before and after every call) and set against its roofline, and the whole forward is timed without syncs.
-// usage: bench_roofline [--size N] [--models a,b] [--threads T] [--device cpu|cuda:N] [--reps R]   (docs/CUDA.md)
+// usage: bench_roofline [--size N] [--models a,b] [--threads T] [--device cpu|cuda:N] [--reps R] [--precision P]
 #include "fusor.h"
 #include "count_backend.h"
+#include "precision.h"
 #include "../models/model.h"
 #include <math.h>
 #include <stdio.h>
@@ -122,15 +123,17 @@ static int run_model(const char *arch, const char *path, int64_t size, const fz_
 int main(int argc, char **argv) {
   int64_t size = 256;
   int threads = 0, reps = 5;
-  const char *only = NULL, *device = "cpu";
+  const char *only = NULL, *device = "cpu", *precision = "fp32";
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--size") && i + 1 < argc) size = atoll(argv[++i]);
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--models") && i + 1 < argc) only = argv[++i];
     else if (!strcmp(argv[i], "--device") && i + 1 < argc) device = argv[++i];
     else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--precision") && i + 1 < argc) precision = argv[++i];
     else {
-      fprintf(stderr, "usage: bench_roofline [--size N] [--models a,b] [--threads T] [--device cpu|cuda:N] [--reps R]\n");
+      fprintf(stderr, "usage: bench_roofline [--size N] [--models a,b] [--threads T] [--device cpu|cuda:N] [--reps R] "
+                      "[--precision fp32|bf16|fp16]\n");
       return 2;
     }
   }
@@ -138,6 +141,7 @@ int main(int argc, char **argv) {
   if (reps < 1) { fprintf(stderr, "bench_roofline: --reps %d must be at least 1\n", reps); return 2; }
   fz_err err0 = {0};
   const fz_backend *base = fz_backend_get(device, threads, &err0);
+  if (base) base = fz_backend_with_precision(base, precision, &err0);
   if (!base) { fprintf(stderr, "bench_roofline: %s\n", err0.msg); return 2; }
   int measure = strcmp(base->name, "cpu") != 0;
   if (!measure && strcmp(device, "cpu")) { fprintf(stderr, "bench_roofline: %s is not available here (fell back to the CPU)\n", device); return 2; }

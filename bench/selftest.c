@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+// Runs the gates of the CUDA backend's fast paths on dev's device and prints each verdict (kernels/cuda/precision.cu;
+// kernels/cpu/cuda_absent.c in builds without CUDA).
+void fz_cuda_fastpath_report(const fz_backend *dev, FILE *out);
+
 #define ST_MAXT 10
 typedef struct {
   const fz_backend *be;
@@ -150,7 +154,7 @@ int fz_selftest_run(const fz_backend *dev, const char *label, int reps, int smal
       snprintf(why, sizeof why, "%s: error %.3g > tolerance %.0e against the cpu backend", k_names[k], e, tol);
     }
   }
-  fprintf(out, "  fast paths (tensor-core mma, cp.async): none compiled in this build; nothing to enable\n");
+  fz_cuda_fastpath_report(dev, out);  // the gated tensor-core paths: checked on this device now, enabled or not
   if (bad >= 0) return fz_fail(err, FZ_EINTERNAL, "selftest on %s: %s", dev->name, why);
   return FZ_OK;
 }

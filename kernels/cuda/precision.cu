@@ -12,10 +12,14 @@
 // Roofline (at 16 bits): linear 2·M·N·K FLOPs over 2·(M·K + N·K) + 4·M·N bytes; conv likewise per tap.
 #include "cuda_ops.h"
 #include "device_util.cuh"
+#include "attention_mma.h"
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <math.h>
 #include <mutex>
+#include <type_traits>
+#include <string.h>
+#include <stdlib.h>
 #include <stdio.h>
 
 // Conversions of the two 16-bit storage types: to_f (exact widening) and of (round to nearest even).
@@ -279,6 +283,129 @@ static size_t p16_conv2d_workspace(const fz_backend *be, const int64_t *x_shape,
   return 0;
 }
 
+// ---- the tensor-core attention gate -------------------------------------------------------------------
+// attention_mma.cu's kernel cannot run under the SIMT emulation, so it is used on a device only after this gate
+// has run it there next to k_attn16 (its emulated twin) on random 16-bit inputs of two geometries (padded head
+// dims, a partial query block, causal) and found them within tolerance: bf16 1e-2, fp16 2e-3 of
+// max |mma − twin| / (1 + |twin|) (both round their fp32 result to the 16-bit type: one unit in the last place,
+// 2^-8 / 2^-11, may differ where the fp32 sums, taken in other orders, straddle a rounding boundary). Once per
+// device and storage type, lazily (never while the stream is being captured); FZ_CUDA_MMA=0 turns it off.
+#define MMA_MAX_DEVICES 16
+struct mma_gate_state { int state; double err; char why[160]; };  // state: 0 unchecked, 1 enabled, -1 off
+static std::mutex mma_mu;
+static mma_gate_state mma_gate[2][MMA_MAX_DEVICES];
+
+template <class T> static constexpr int is_bf16() { return sizeof(T) == 2 && !std::is_same<T, __half>::value; }
+
+// Runs both kernels on one random geometry on be's device; *err_out = max |mma − twin| / (1 + |twin|).
+template <class T>
+static cudaError_t mma_compare(const fz_backend *be, int64_t B, int64_t H, int64_t Nq, int64_t Nk, int64_t d, int64_t dv,
+                               int causal, uint64_t seed, double *err_out) {
+  const int64_t nq = B * H * Nq * d, nk = B * H * Nk * d, nv = B * H * Nk * dv, no = B * H * Nq * dv, nin = nq + nk + nv;
+  float *h_in = (float *)malloc(sizeof(float) * (size_t)nin), *h_a = (float *)malloc(sizeof(float) * (size_t)no);
+  float *h_b = (float *)malloc(sizeof(float) * (size_t)no);
+  float *d_in = NULL, *d_out = NULL;
+  T *d16 = NULL;
+  cudaError_t e = h_in && h_a && h_b ? cudaSuccess : cudaErrorMemoryAllocation;
+  uint64_t r = seed;
+  for (int64_t i = 0; e == cudaSuccess && i < nin; i++) {
+    r = r * 6364136223846793005ull + 1442695040888963407ull;
+    h_in[i] = (float)((double)(r >> 40) / 16777216.0 * 4.0 - 2.0);
+  }
+  cudaStream_t s = fz_cuda_stream(be);
+  if (e == cudaSuccess) e = cudaMalloc(&d_in, sizeof(float) * (size_t)nin);
+  if (e == cudaSuccess) e = cudaMalloc(&d_out, sizeof(float) * (size_t)(2 * no));
+  if (e == cudaSuccess) e = cudaMalloc(&d16, sizeof(T) * (size_t)nin);
+  if (e == cudaSuccess) e = cudaMemcpyAsync(d_in, h_in, sizeof(float) * (size_t)nin, cudaMemcpyHostToDevice, s);
+  if (e == cudaSuccess) {
+    FZ_LAUNCH(k_to16<T>, fz_cuda_blocks(nin, P16_THREADS, P16_MAX_BLOCKS), P16_THREADS, 0, s)(d_in, d16, nin);
+    e = cudaGetLastError();
+  }
+  if (e == cudaSuccess) {  // layout 0 [B, H, N, c]
+    attn16_args<T> g;
+    memset(&g, 0, sizeof g);
+    g.q = d16; g.k = d16 + nq; g.v = d16 + nq + nk; g.out = d_out;
+    g.B = B; g.H = H; g.Nq = Nq; g.Nk = Nk; g.d = d; g.dv = dv;
+    g.qs = a16_strides_of(0, H, Nq, d); g.ks = a16_strides_of(0, H, Nk, d);
+    g.vs = a16_strides_of(0, H, Nk, dv); g.os = a16_strides_of(0, H, Nq, dv);
+    g.scale = 1.0f / sqrtf((float)d);
+    g.causal = causal;
+    FZ_LAUNCH(k_attn16<T>, fz_cuda_blocks(B * H * Nq, 128, P16_MAX_BLOCKS), 128, 0, s)(g);
+    e = cudaGetLastError();
+    if (e == cudaSuccess) {
+      fz_attn_mma mg = {g.q, g.k, g.v, d_out + no, B, H, Nq, Nk, d, dv, g.qs.sb, g.qs.sh, g.qs.sn, g.ks.sb, g.ks.sh, g.ks.sn,
+                        g.vs.sb, g.vs.sh, g.vs.sn, g.os.sb, g.os.sh, g.os.sn, g.scale, causal, is_bf16<T>()};
+      e = fz_cuda_attn_mma_launch(&mg, s);
+    }
+  }
+  if (e == cudaSuccess) e = cudaMemcpyAsync(h_a, d_out, sizeof(float) * (size_t)no, cudaMemcpyDeviceToHost, s);
+  if (e == cudaSuccess) e = cudaMemcpyAsync(h_b, d_out + no, sizeof(float) * (size_t)no, cudaMemcpyDeviceToHost, s);
+  if (e == cudaSuccess) e = cudaStreamSynchronize(s);
+  double worst = 0.0;
+  for (int64_t i = 0; e == cudaSuccess && i < no; i++) {
+    double x = fabs((double)h_b[i] - (double)h_a[i]) / (1.0 + fabs((double)h_a[i]));
+    if (!(x <= worst)) worst = x;  // (NaN counts as the worst)
+  }
+  *err_out = worst;
+  cudaFree(d_in); cudaFree(d_out); cudaFree(d16);
+  free(h_in); free(h_a); free(h_b);
+  return e;
+}
+
+// 1 when the tensor-core attention may run for storage type T on be's device (running the check first if needed).
+template <class T> static int mma_enabled(const fz_backend *be) {
+  const int dev = fz_cuda_ctx_of(be)->device, t = is_bf16<T>();
+  if (dev < 0 || dev >= MMA_MAX_DEVICES) return 0;
+  std::lock_guard<std::mutex> lock(mma_mu);
+  mma_gate_state *st = &mma_gate[t][dev];
+  if (st->state) return st->state > 0;
+  fz_attn_mma probe;
+  memset(&probe, 0, sizeof probe);
+  probe.d = probe.dv = 16;
+  const char *env = getenv("FZ_CUDA_MMA");
+  if (!fz_cuda_attn_mma_supported(&probe)) {
+    st->state = -1;
+    snprintf(st->why, sizeof st->why, "not compiled in this build (the SIMT emulation has no warp matrix unit)");
+    return 0;
+  }
+  if (env && !strcmp(env, "0")) {
+    st->state = -1;
+    snprintf(st->why, sizeof st->why, "off (FZ_CUDA_MMA=0)");
+    return 0;
+  }
+  cudaStreamCaptureStatus cs = cudaStreamCaptureStatusNone;
+  if (cudaStreamIsCapturing(fz_cuda_stream(be), &cs) != cudaSuccess || cs != cudaStreamCaptureStatusNone) return 0;  // later
+  const double tol = t ? 1e-2 : 2e-3;
+  double e1 = 0, e2 = 0;
+  cudaError_t e = mma_compare<T>(be, 1, 2, 150, 150, 32, 32, 0, 7, &e1);
+  if (e == cudaSuccess) e = mma_compare<T>(be, 2, 1, 70, 130, 24, 40, 1, 11, &e2);
+  st->err = e1 > e2 ? e1 : e2;
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    st->state = -1;
+    snprintf(st->why, sizeof st->why, "off: the device check failed to run (%s)", cudaGetErrorString(e));
+  } else if (!(st->err <= tol)) {
+    st->state = -1;
+    snprintf(st->why, sizeof st->why, "off: max err %.3g vs the portable kernel exceeds %.1e", st->err, tol);
+  } else {
+    st->state = 1;
+    snprintf(st->why, sizeof st->why, "enabled: max err %.3g vs the portable kernel (tolerance %.1e)", st->err, tol);
+  }
+  return st->state > 0;
+}
+
+// Prints, per 16-bit storage type, whether the tensor-core attention runs on be's device (running the gate now).
+extern "C" void fz_cuda_fastpath_report(const fz_backend *be, FILE *out) {
+  mma_enabled<__nv_bfloat16>(be);
+  mma_enabled<__half>(be);
+  const int dev = fz_cuda_ctx_of(be)->device;
+  for (int t = 1; t >= 0; t--) {
+    const mma_gate_state *st = dev >= 0 && dev < MMA_MAX_DEVICES ? &mma_gate[t][dev] : NULL;
+    fprintf(out, "  fast path: %s attention on the tensor cores (wmma, --precision %s): %s\n", t ? "bf16" : "fp16",
+            t ? "bf16" : "fp16", st && st->state ? st->why : "not checked");
+  }
+}
+
 // attention entry with 16-bit storage (signature of the backend's attention; ws is not needed).
 template <class T>
 static int p16_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, const fz_tensor *k, const fz_tensor *v,
@@ -304,6 +431,13 @@ static int p16_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *
   g.scale = scale;
   g.vl = v_lambda;
   g.causal = causal;
+  fz_attn_mma mg = {g.q, g.k, g.v, g.out, g.B, g.H, g.Nq, g.Nk, g.d, g.dv, g.qs.sb, g.qs.sh, g.qs.sn, g.ks.sb, g.ks.sh, g.ks.sn,
+                    g.vs.sb, g.vs.sh, g.vs.sn, g.os.sb, g.os.sh, g.os.sn, scale, causal, is_bf16<T>()};
+  if (!g.vf && fz_cuda_attn_mma_supported(&mg) && mma_enabled<T>(be)) {  // the checked tensor-core path
+    cudaError_t e = fz_cuda_attn_mma_launch(&mg, fz_cuda_stream(be));
+    if (e != cudaSuccess) return fz_cuda_fail(be, e, "16-bit attention (tensor cores)", err);
+    return FZ_OK;
+  }
   FZ_LAUNCH(k_attn16<T>, fz_cuda_blocks(g.B * g.H * g.Nq, 128, P16_MAX_BLOCKS), 128, 0, fz_cuda_stream(be))(g);
   return fz_cuda_check_launch(be, "16-bit attention kernel", err);
 }
