@@ -81,10 +81,12 @@ TEST(cuda_graph_capture_replay_ops) {
   for (fz_tensor *t : all) fz_tensor_free(t);
 }
 
-// A whole FusionNet forward as one graph launch (after one direct forward sized its scratch pool). At 8×8 every
-// conv stays on the hand-written kernels: the emulated cuDNN shim computes eagerly and refuses capture
-// (cuDNN / cuFFT nodes in emulated graphs are left; on a GPU the libraries capture natively).
-TEST(cuda_graph_model_forward) {
+// A whole FusionNet forward as one graph launch (after one direct forward sized its scratch pool), at 8×8 (every
+// conv on the hand-written kernels) and at 64×64 (its dense convs through cuDNN: the emulated shim records each
+// cudnnConvolutionForward as a graph node, as cuDNN's kernels are captured on a GPU). Oracles: the direct forward
+// (bitwise) and the CPU backend (1e-5); under the emulation, no cuDNN call runs during the capture and the replay
+// runs them.
+static void graph_forward_case(fz_tctx *t_, int64_t H) {
   CUT_NEED_DEVICE();
   const char *path = fz_test_shared("weights/dlpan_wv3/fusionnet.pth");
   if (!path) SKIP("../shared/weights/dlpan_wv3/fusionnet.pth absent");
@@ -95,7 +97,7 @@ TEST(cuda_graph_model_forward) {
   fz_pan_model *m = NULL;
   CHECK_OK(fz_model_load(path, NULL, be, &m, &err), &err);
   const fz_model_info *I = fz_model_get_info(m);
-  const int64_t H = 8, C = I->bands;
+  const int64_t C = I->bands;
   fz_tensor ms, lms, pan, out;
   int64_t mss[4] = {1, C, H / 4, H / 4}, lmss[4] = {1, C, H, H}, pans[4] = {1, 1, H, H};
   float *hms = NULL, *hlms = NULL, *hpan = NULL;
@@ -108,19 +110,27 @@ TEST(cuda_graph_model_forward) {
   float *direct = fz_case_download(&out, &err);
   CHECKF(direct, "%s", err.msg);
 #ifdef FZ_CUDA_EMULATED
-  const uint64_t cap0 = fz_simt::graph_nodes_captured();
+  const uint64_t cap0 = fz_simt::graph_nodes_captured(), dnn0 = fz_simt::cudnn_forward_calls();
 #endif
   fz_cuda_graph *g = NULL;
   CHECK_OK(fz_cuda_graph_begin(be, &err), &err);
   int rc = fz_model_forward(m, &in, &out, &err);
   int rc2 = fz_cuda_graph_end(be, &g, &err);
   CHECKF(!rc && !rc2 && g, "capture of the forward: %s", err.msg);
+#ifdef FZ_CUDA_EMULATED
+  const uint64_t dnn1 = fz_simt::cudnn_forward_calls();
+  CHECKF(dnn1 == dnn0, "%llu cuDNN convolutions ran during the capture", (unsigned long long)(dnn1 - dnn0));
+#endif
   CHECK_OK(fz_cuda_graph_launch(be, g, &err), &err);
+#ifdef FZ_CUDA_EMULATED
+  const uint64_t dnn2 = fz_simt::cudnn_forward_calls();
+  if (H >= 64) CHECKF(dnn2 > dnn1, "the replay ran no cuDNN convolution at %lldx%lld", (long long)H, (long long)H);
+#endif
   float *got = fz_case_download(&out, &err);
   CHECKF(got && !memcmp(got, direct, fz_tensor_nbytes(&out)), "graph replay of the forward differs from the direct forward");
 #ifdef FZ_CUDA_EMULATED
-  printf("     fusionnet %lldx%lld forward: %llu captured nodes, replayed as one graph launch\n", (long long)H, (long long)H,
-         (unsigned long long)(fz_simt::graph_nodes_captured() - cap0));
+  printf("     fusionnet %lldx%lld forward: %llu captured nodes (%llu cuDNN), replayed as one graph launch\n", (long long)H,
+         (long long)H, (unsigned long long)(fz_simt::graph_nodes_captured() - cap0), (unsigned long long)(dnn2 - dnn1));
 #endif
   // Against the CPU backend (1e-5 relative to the largest output).
   fz_pan_model *mc = NULL;
@@ -148,4 +158,59 @@ TEST(cuda_graph_model_forward) {
   for (fz_tensor *t : all) fz_tensor_free(t);
   fz_model_free(m);
   fz_model_free(mc);
+}
+TEST(cuda_graph_model_forward) { graph_forward_case(t_, 8); }
+TEST(cuda_graph_model_forward_cudnn) { graph_forward_case(t_, 64); }
+
+// rfft2 and irfft2 through cuFFT captured into a graph (the emulated shim records each exec as a node) and replayed
+// with new input values in the same buffer. Oracle: the same ops run directly on the refilled input (bitwise), and
+// under the emulation no cuFFT exec runs during the capture while the replay runs them.
+TEST(cuda_graph_capture_cufft) {
+  CUT_NEED_DEVICE();
+  fz_err err;
+  memset(&err, 0, sizeof err);
+  const fz_backend *be = fz_backend_cuda(0, &err);
+  CHECKF(be, "%s", err.msg);
+  if (!fz_cuda_libs_enabled(be, FZ_CUDA_LIB_CUFFT)) SKIP("cuFFT is not routed on %s (this build has no cufft.h)", be->name);
+  int64_t xs[3] = {2, 16, 12}, fs[4] = {2, 16, 7, 2};
+  fz_tensor x, f, y;
+  float *hx = NULL;
+  CHECK_OK(fz_case_rand(be, &x, 3, xs, 9, 1, -1, 1, &hx, &err), &err);
+  CHECK_OK(fz_tensor_alloc(&f, be, FZ_F32, 4, fs, &err), &err);
+  CHECK_OK(fz_tensor_alloc(&y, be, FZ_F32, 3, xs, &err), &err);
+  CHECK_OK(fz_op_rfft2(be, &f, &x, &err), &err);  // warm-up: plans are made outside the capture
+  CHECK_OK(fz_op_irfft2(be, &y, &f, &err), &err);
+#ifdef FZ_CUDA_EMULATED
+  const uint64_t e0 = fz_simt::cufft_exec_calls();
+#endif
+  fz_cuda_graph *g = NULL;
+  CHECK_OK(fz_cuda_graph_begin(be, &err), &err);
+  int rc = fz_op_rfft2(be, &f, &x, &err);
+  if (!rc) rc = fz_op_irfft2(be, &y, &f, &err);
+  int rc2 = fz_cuda_graph_end(be, &g, &err);
+  CHECKF(!rc && !rc2 && g, "capture of rfft2 + irfft2: %s", err.msg);
+#ifdef FZ_CUDA_EMULATED
+  const uint64_t e1 = fz_simt::cufft_exec_calls();
+  CHECKF(e1 == e0, "%llu cuFFT execs ran during the capture", (unsigned long long)(e1 - e0));
+#endif
+  const size_t n = (size_t)fz_tensor_numel(&x);
+  for (size_t i = 0; i < n; i++) hx[i] = 0.5f * hx[i] + 0.25f;  // new values, same buffer
+  CHECK_OK(fz_tensor_upload(&x, hx, n * sizeof(float), &err), &err);
+  CHECK_OK(fz_cuda_graph_launch(be, g, &err), &err);
+#ifdef FZ_CUDA_EMULATED
+  CHECKF(fz_simt::cufft_exec_calls() > e1, "the replay ran no cuFFT exec");
+#endif
+  float *gf = fz_case_download(&f, &err), *gy = fz_case_download(&y, &err);
+  CHECKF(gf && gy, "%s", err.msg);
+  CHECK_OK(fz_op_rfft2(be, &f, &x, &err), &err);
+  CHECK_OK(fz_op_irfft2(be, &y, &f, &err), &err);
+  float *df = fz_case_download(&f, &err), *dy = fz_case_download(&y, &err);
+  CHECKF(df && dy, "%s", err.msg);
+  CHECK(!memcmp(gf, df, fz_tensor_nbytes(&f)) && !memcmp(gy, dy, fz_tensor_nbytes(&y)));
+  double md = 0;  // irfft2(rfft2(x)) is x again (up to fp32 rounding): the replay really used the new values
+  for (size_t i = 0; i < n; i++) md = fmax(md, fabs((double)gy[i] - hx[i]));
+  CHECKF(md < 1e-5, "irfft2(rfft2(x)) - x = %.3g", md);
+  free(hx); free(gf); free(gy); free(df); free(dy);
+  fz_cuda_graph_free(g);
+  fz_tensor_free(&x); fz_tensor_free(&f); fz_tensor_free(&y);
 }

@@ -305,42 +305,50 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void *alpha, const 
     if (e.bytes && !fz_simt::api_device_extent_ok(e.p, e.bytes))
       return fail(CUDNN_STATUS_BAD_PARAM, "%s: %s (%zu bytes at %p) is not inside one device allocation", fn, e.name, e.bytes, e.p);
   if (fz_simt::api_sticky()) return CUDNN_STATUS_EXECUTION_FAILED;
-  if (fz_simt::capturing(h->stream)) {  // (H7, simt_graph.h) this shim computes eagerly: refuse rather than be left out of a graph
-    fz_simt::capture_invalidate(h->stream, fn);
-    return CUDNN_STATUS_NOT_SUPPORTED;
-  }
+  // The convolution runs now, or later as a node of the stream's capture (simt_graph.h): the descriptors' values
+  // are copied, as a captured kernel node holds its parameters (the caller may destroy the descriptors).
+  const auto X = *xd;
+  const auto Wt = *wd;
+  const auto C = *conv;
   const float al = *(const float *)alpha, be = *(const float *)beta;
-  const int G = conv->groups, Cg = wd->c, Kg = wd->k / G, R = wd->h, S = wd->w, H = xd->h, W = xd->w, P = o[2], Q = o[3];
-  const bool flip = conv->mode == CUDNN_CONVOLUTION;
-  // fp32 accumulation over (c, r, s) in order for every output (as an FMA-math cuDNN kernel accumulates in fp32),
-  // run plane-wise: for each filter tap, acc[p, q] += w·x over the output rows / columns that see x.
-  std::vector<float> acc((size_t)P * Q);
-  for (int n = 0; n < o[0]; n++)
-    for (int k = 0; k < o[1]; k++) {
-      const int g = k / Kg;
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int c = 0; c < Cg; c++) {
-        const float *xp = x + ((size_t)n * xd->c + (size_t)g * Cg + c) * H * W;
-        for (int r = 0; r < R; r++)
-          for (int s = 0; s < S; s++) {
-            const int fr = flip ? R - 1 - r : r, fs = flip ? S - 1 - s : s;
-            const float wv = w[(((size_t)k * Cg + c) * R + fr) * S + fs];
-            const int ox = s * conv->dil_w - conv->pad_w;  // ix = q·v + ox
-            int q0 = ox >= 0 ? 0 : (-ox + conv->v - 1) / conv->v, q1 = (W - 1 - ox) >= 0 ? (W - 1 - ox) / conv->v + 1 : 0;
-            if (q1 > Q) q1 = Q;
-            for (int p = 0; p < P; p++) {
-              const int iy = p * conv->u - conv->pad_h + r * conv->dil_h;
-              if (iy < 0 || iy >= H) continue;
-              const float *xr = xp + (size_t)iy * W;
-              float *ar = acc.data() + (size_t)p * Q;
-              for (int q = q0; q < q1; q++) ar[q] += wv * xr[q * conv->v + ox];
+  const int o0 = o[0], o1 = o[1], o2 = o[2], o3 = o[3];
+  auto run = [=]() -> cudaError_t {
+    const int o[4] = {o0, o1, o2, o3};
+    const int G = C.groups, Cg = Wt.c, Kg = Wt.k / G, R = Wt.h, S = Wt.w, H = X.h, W = X.w, P = o[2], Q = o[3];
+    const bool flip = C.mode == CUDNN_CONVOLUTION;
+    // fp32 accumulation over (c, r, s) in order for every output (as an FMA-math cuDNN kernel accumulates in fp32),
+    // run plane-wise: for each filter tap, acc[p, q] += w·x over the output rows / columns that see x.
+    std::vector<float> acc((size_t)P * Q);
+    for (int n = 0; n < o[0]; n++)
+      for (int k = 0; k < o[1]; k++) {
+        const int g = k / Kg;
+        std::fill(acc.begin(), acc.end(), 0.0f);
+        for (int c = 0; c < Cg; c++) {
+          const float *xp = x + ((size_t)n * X.c + (size_t)g * Cg + c) * H * W;
+          for (int r = 0; r < R; r++)
+            for (int s = 0; s < S; s++) {
+              const int fr = flip ? R - 1 - r : r, fs = flip ? S - 1 - s : s;
+              const float wv = w[(((size_t)k * Cg + c) * R + fr) * S + fs];
+              const int ox = s * C.dil_w - C.pad_w;  // ix = q·v + ox
+              int q0 = ox >= 0 ? 0 : (-ox + C.v - 1) / C.v, q1 = (W - 1 - ox) >= 0 ? (W - 1 - ox) / C.v + 1 : 0;
+              if (q1 > Q) q1 = Q;
+              for (int p = 0; p < P; p++) {
+                const int iy = p * C.u - C.pad_h + r * C.dil_h;
+                if (iy < 0 || iy >= H) continue;
+                const float *xr = xp + (size_t)iy * W;
+                float *ar = acc.data() + (size_t)p * Q;
+                for (int q = q0; q < q1; q++) ar[q] += wv * xr[q * C.v + ox];
+              }
             }
-          }
+        }
+        float *yp = y + ((size_t)n * o[1] + k) * P * Q;
+        for (size_t i = 0; i < (size_t)P * Q; i++)
+          yp[i] = be == 0.0f ? al * acc[i] : al * acc[i] + be * yp[i];  // beta = 0: y is not read
       }
-      float *yp = y + ((size_t)n * o[1] + k) * P * Q;
-      for (size_t i = 0; i < (size_t)P * Q; i++)
-        yp[i] = be == 0.0f ? al * acc[i] : al * acc[i] + be * yp[i];  // beta = 0: y is not read
-    }
-  g_calls++;
+    g_calls++;
+    return cudaSuccess;
+  };
+  if (fz_simt::capturing(h->stream)) fz_simt::capture_node(h->stream, run, fn);
+  else run();
   return CUDNN_STATUS_SUCCESS;
 }

@@ -2,6 +2,7 @@
 // and C2C / R2C / C2R executed on the host as direct DFTs in double.
 #include "cufft.h"
 #include "simt_internal.h"
+#include "simt_graph.h"
 #include <cmath>
 #include <complex>
 #include <cstdarg>
@@ -160,68 +161,74 @@ cufftResult exec(const char *fn, cufftHandle h, cufftType want, const float *in,
   if (!out || !fz_simt::api_device_extent_ok(out, (size_t)(mo + 1) * oe * sizeof(float)))
     return fail(CUFFT_INVALID_VALUE, "%s: plan %d writes %lld elements from %p: not inside one device allocation", fn, h, mo + 1, (void *)out);
   if (fz_simt::api_sticky()) return CUFFT_EXEC_FAILED;
-  const int r = p.rank, last = r - 1, N = p.n[last], half = N / 2 + 1;
-  const size_t ni = dense_count(r, p.li), no = dense_count(r, p.lo);
-  std::vector<std::vector<double>> res((size_t)p.batch);  // every batch computed before anything is written (in place)
-  std::vector<cd> a;
-  int x[3];
-  for (int b = 0; b < p.batch; b++) {
-    // Gather the logical input into a dense complex array.
-    int full[3] = {p.n[0], p.n[1], p.n[2]};
-    const int *dims = want == CUFFT_C2R ? p.li : full;
-    a.assign(dense_count(r, dims), cd(0, 0));
-    for (size_t t = 0; t < ni; t++) {
-      size_t rem = t;
-      for (int i = last; i >= 0; i--) { x[i] = (int)(rem % (size_t)p.li[i]); rem /= (size_t)p.li[i]; }
-      long long o = offset(p, x, p.ie, p.is, p.id, b);
-      a[t] = ie == 1 ? cd(in[o], 0.0) : cd(in[2 * o], in[2 * o + 1]);
-    }
-    std::vector<double> &y = res[(size_t)b];
-    y.assign(no * oe, 0.0);
-    if (want == CUFFT_C2R) {
-      for (int d = 0; d < last; d++) dft_dim(a, r, p.li, d, +1);
-      size_t lines = ni / (size_t)half;
-      for (size_t ln = 0; ln < lines; ln++)
-        for (int m = 0; m < N; m++) {
-          double acc = 0;
-          for (int l = 0; l < half; l++) {
-            double ang = 6.283185307179586476925286766559 * (double)((long long)l * m % N) / (double)N;
-            double re = a[ln * half + l].real() * cos(ang) - a[ln * half + l].imag() * sin(ang);
-            acc += (l == 0 || (N % 2 == 0 && l == N / 2)) ? re : 2.0 * re;  // real part of the Hermitian extension
-          }
-          y[ln * (size_t)N + m] = acc;
-        }
-    } else {
-      int sign = want == CUFFT_R2C ? -1 : direction;
-      for (int d = 0; d < r; d++) dft_dim(a, r, full, d, sign);
-      size_t lines = dense_count(r, full) / (size_t)N, ow = (size_t)p.lo[last];
-      for (size_t ln = 0; ln < lines; ln++)
-        for (size_t k = 0; k < ow; k++) {
-          y[2 * (ln * ow + k)] = a[ln * (size_t)N + k].real();
-          y[2 * (ln * ow + k) + 1] = a[ln * (size_t)N + k].imag();
-        }
-    }
-  }
-  for (int b = 0; b < p.batch; b++)
-    for (size_t t = 0; t < no; t++) {
-      size_t rem = t;
-      for (int i = last; i >= 0; i--) { x[i] = (int)(rem % (size_t)p.lo[i]); rem /= (size_t)p.lo[i]; }
-      long long o = offset(p, x, p.oe, p.os, p.od, b);
-      for (int e = 0; e < oe; e++) out[o * oe + e] = (float)res[(size_t)b][t * oe + e];
-    }
-  // An out-of-place C2R may overwrite its input (cuFFT guide): poison what was read so reuse shows.
-  if (want == CUFFT_C2R && (const void *)in != (const void *)out) {
-    float nan = std::numeric_limits<float>::quiet_NaN();
-    float *w = const_cast<float *>(in);
-    for (int b = 0; b < p.batch; b++)
+  // The transform runs now, or later as a node of the stream's capture (simt_graph.h; p is a copy of the plan).
+  auto run = [=]() -> cudaError_t {
+    const int r = p.rank, last = r - 1, N = p.n[last], half = N / 2 + 1;
+    const size_t ni = dense_count(r, p.li), no = dense_count(r, p.lo);
+    std::vector<std::vector<double>> res((size_t)p.batch);  // every batch computed before anything is written (in place)
+    std::vector<cd> a;
+    int x[3];
+    for (int b = 0; b < p.batch; b++) {
+      // Gather the logical input into a dense complex array.
+      int full[3] = {p.n[0], p.n[1], p.n[2]};
+      const int *dims = want == CUFFT_C2R ? p.li : full;
+      a.assign(dense_count(r, dims), cd(0, 0));
       for (size_t t = 0; t < ni; t++) {
         size_t rem = t;
         for (int i = last; i >= 0; i--) { x[i] = (int)(rem % (size_t)p.li[i]); rem /= (size_t)p.li[i]; }
         long long o = offset(p, x, p.ie, p.is, p.id, b);
-        w[2 * o] = w[2 * o + 1] = nan;
+        a[t] = ie == 1 ? cd(in[o], 0.0) : cd(in[2 * o], in[2 * o + 1]);
       }
-  }
-  g_calls++;
+      std::vector<double> &y = res[(size_t)b];
+      y.assign(no * oe, 0.0);
+      if (want == CUFFT_C2R) {
+        for (int d = 0; d < last; d++) dft_dim(a, r, p.li, d, +1);
+        size_t lines = ni / (size_t)half;
+        for (size_t ln = 0; ln < lines; ln++)
+          for (int m = 0; m < N; m++) {
+            double acc = 0;
+            for (int l = 0; l < half; l++) {
+              double ang = 6.283185307179586476925286766559 * (double)((long long)l * m % N) / (double)N;
+              double re = a[ln * half + l].real() * cos(ang) - a[ln * half + l].imag() * sin(ang);
+              acc += (l == 0 || (N % 2 == 0 && l == N / 2)) ? re : 2.0 * re;  // real part of the Hermitian extension
+            }
+            y[ln * (size_t)N + m] = acc;
+          }
+      } else {
+        int sign = want == CUFFT_R2C ? -1 : direction;
+        for (int d = 0; d < r; d++) dft_dim(a, r, full, d, sign);
+        size_t lines = dense_count(r, full) / (size_t)N, ow = (size_t)p.lo[last];
+        for (size_t ln = 0; ln < lines; ln++)
+          for (size_t k = 0; k < ow; k++) {
+            y[2 * (ln * ow + k)] = a[ln * (size_t)N + k].real();
+            y[2 * (ln * ow + k) + 1] = a[ln * (size_t)N + k].imag();
+          }
+      }
+    }
+    for (int b = 0; b < p.batch; b++)
+      for (size_t t = 0; t < no; t++) {
+        size_t rem = t;
+        for (int i = last; i >= 0; i--) { x[i] = (int)(rem % (size_t)p.lo[i]); rem /= (size_t)p.lo[i]; }
+        long long o = offset(p, x, p.oe, p.os, p.od, b);
+        for (int e = 0; e < oe; e++) out[o * oe + e] = (float)res[(size_t)b][t * oe + e];
+      }
+    // An out-of-place C2R may overwrite its input (cuFFT guide): poison what was read so reuse shows.
+    if (want == CUFFT_C2R && (const void *)in != (const void *)out) {
+      float nan = std::numeric_limits<float>::quiet_NaN();
+      float *w = const_cast<float *>(in);
+      for (int b = 0; b < p.batch; b++)
+        for (size_t t = 0; t < ni; t++) {
+          size_t rem = t;
+          for (int i = last; i >= 0; i--) { x[i] = (int)(rem % (size_t)p.li[i]); rem /= (size_t)p.li[i]; }
+          long long o = offset(p, x, p.ie, p.is, p.id, b);
+          w[2 * o] = w[2 * o + 1] = nan;
+        }
+    }
+    g_calls++;
+    return cudaSuccess;
+  };
+  if (fz_simt::capturing(p.stream)) fz_simt::capture_node(p.stream, run, fn);
+  else run();
   return CUFFT_SUCCESS;
 }
 }  // namespace
