@@ -7,8 +7,11 @@
 // Tensors between ops keep the f32 interface of runtime/backend.h, holding 16-bit-representable values:
 // the numerics are those of 16-bit storage; the memory and bandwidth saving of keeping the activations in
 // 2-byte tensors needs the fz_tensor dtype plumbing through the models and is left (docs/CUDA.md).
-// The kernels are direct (one thread per output / query / channel): the correctness twin for a later
-// tensor-core path, which stays disabled until `fusor selftest` has checked it against this one.
+// Each entry rounds its operands into f32 copies holding 16-bit values (a staging buffer of its own, so the fp32
+// op below may use the backend's scratch), runs the backend's fp32 kernel on them (cuBLAS / cuDNN / the flash
+// attention / the chunked scan: fp32 products and sums), and rounds the result in place: 16-bit storage numerics at
+// fp32 speed. The one tensor-core path, the 16-bit attention of attention_mma.cu, runs only after the gate below
+// has checked it on the device against this route (its emulated twin).
 // Roofline (at 16 bits): linear 2·M·N·K FLOPs over 2·(M·K + N·K) + 4·M·N bytes; conv likewise per tap.
 #include "cuda_ops.h"
 #include "device_util.cuh"
@@ -44,157 +47,21 @@ template <class T> __global__ void k_to16(const float *x, T *y, int64_t n) {
     y[i] = p16<T>::of(x[i]);
 }
 
-// ---- linear: out[M,N] = act(x[M,K]·w[N,K]ᵀ + bias[N]) with 16-bit x, w, bias; 16×16 tiles ------------
-#define L16_T 16
-template <class T> struct lin16_args {
-  const T *x, *w, *bias;
-  float *out;
-  int64_t M, N, K;
-  int act;
-  float p0, p1;
-};
-template <class T> __global__ void __launch_bounds__(L16_T *L16_T) k_linear16(lin16_args<T> g) {
-  __shared__ float xs[L16_T][L16_T + 1], ws[L16_T][L16_T + 1];
-  const int tx = threadIdx.x, ty = threadIdx.y;
-  const int64_t i = (int64_t)blockIdx.y * L16_T + ty, j = (int64_t)blockIdx.x * L16_T + tx;
-  const int64_t wrow = (int64_t)blockIdx.x * L16_T + ty;  // the w row this thread loads
-  float acc = 0.0f;
-  for (int64_t p0 = 0; p0 < g.K; p0 += L16_T) {
-    xs[ty][tx] = (i < g.M && p0 + tx < g.K) ? p16<T>::to_f(g.x[i * g.K + p0 + tx]) : 0.0f;
-    ws[ty][tx] = (wrow < g.N && p0 + tx < g.K) ? p16<T>::to_f(g.w[wrow * g.K + p0 + tx]) : 0.0f;
-    __syncthreads();
-    for (int p = 0; p < L16_T; p++) acc += xs[ty][p] * ws[tx][p];  // ws[tx]: row j of w
-    __syncthreads();
-  }
-  if (i < g.M && j < g.N) {
-    float v = acc + (g.bias ? p16<T>::to_f(g.bias[j]) : 0.0f);
-    if (g.act != FZ_ACT_NONE) v = fz_dev_act_call(v, g.act, g.p0, g.p1);
-    g.out[i * g.N + j] = rnd16<T>(v);
-  }
+// y[i] = x[i] rounded to T (the value a 16-bit tensor would hold), for i < n; y may be x.
+template <class T> __global__ void k_round16(const float *x, float *y, int64_t n) {
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+    y[i] = rnd16<T>(x[i]);
 }
 
-// ---- conv2d: direct, one thread per output; 16-bit x, w, bias --------------------------------------
-template <class T> struct conv16_args {
-  const T *x, *w, *bias;
-  float *out;
-  int64_t N, Ci, H, W, Co, Ho, Wo;
-  int kh, kw, sh, sw, ph, pw, dh, dw, groups, mode, act;
-  float p0, p1;
-};
-template <class T> __global__ void k_conv16(conv16_args<T> g) {
-  const int64_t total = g.N * g.Co * g.Ho * g.Wo, step = (int64_t)gridDim.x * blockDim.x;
-  const int64_t cig = g.Ci / g.groups, cog = g.Co / g.groups;
-  for (int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
-    const int64_t ox = t % g.Wo, oy = (t / g.Wo) % g.Ho, co = (t / (g.Wo * g.Ho)) % g.Co, n = t / (g.Wo * g.Ho * g.Co);
-    const int64_t c0 = (co / cog) * cig;
-    float acc = 0.0f;
-    for (int64_t ci = 0; ci < cig; ci++) {
-      const T *xp = g.x + (n * g.Ci + c0 + ci) * g.H * g.W;
-      const T *wp = g.w + (co * cig + ci) * g.kh * g.kw;
-      for (int ky = 0; ky < g.kh; ky++) {
-        int64_t iy = fz_dev_pad_index(oy * g.sh - g.ph + (int64_t)ky * g.dh, g.H, g.mode);
-        if (iy < 0) continue;
-        for (int kx = 0; kx < g.kw; kx++) {
-          int64_t ix = fz_dev_pad_index(ox * g.sw - g.pw + (int64_t)kx * g.dw, g.W, g.mode);
-          if (ix < 0) continue;
-          acc += p16<T>::to_f(xp[iy * g.W + ix]) * p16<T>::to_f(wp[ky * g.kw + kx]);
-        }
-      }
-    }
-    float v = acc + (g.bias ? p16<T>::to_f(g.bias[co]) : 0.0f);
-    if (g.act != FZ_ACT_NONE) v = fz_dev_act_call(v, g.act, g.p0, g.p1);
-    g.out[t] = rnd16<T>(v);
-  }
-}
-
-// ---- attention: one thread per (b, head, query), online softmax in fp32, out row as accumulator -----
+// Strides of layout 0 [B,H,N,d] or 1 [B,N,H·d] for H heads, N tokens, d channels (channel stride 1).
 struct a16_strides {
-  int64_t sb, sh, sn;  // channel stride 1 in both layouts
+  int64_t sb, sh, sn;
 };
-// Strides of layout 0 [B,H,N,d] or 1 [B,N,H·d] for H heads, N tokens, d channels.
 static a16_strides a16_strides_of(int layout, int64_t H, int64_t N, int64_t d) {
   a16_strides s;
   if (layout == 0) { s.sn = d; s.sh = N * d; s.sb = H * N * d; }
   else { s.sn = H * d; s.sh = d; s.sb = N * H * d; }
   return s;
-}
-template <class T> struct attn16_args {
-  const T *q, *k, *v, *vf;
-  float *out;
-  int64_t B, H, Nq, Nk, d, dv;
-  a16_strides qs, ks, vs, os;
-  float scale, vl;
-  int causal;
-};
-template <class T> __global__ void k_attn16(attn16_args<T> g) {
-  const int64_t total = g.B * g.H * g.Nq, step = (int64_t)gridDim.x * blockDim.x;
-  for (int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
-    const int64_t i = t % g.Nq, h = (t / g.Nq) % g.H, b = t / (g.Nq * g.H);
-    const T *q = g.q + b * g.qs.sb + h * g.qs.sh + i * g.qs.sn;
-    float *o = g.out + b * g.os.sb + h * g.os.sh + i * g.os.sn;
-    for (int64_t c = 0; c < g.dv; c++) o[c] = 0.0f;
-    float m = -INFINITY, l = 0.0f;
-    const int64_t kend = g.causal ? (i + 1 < g.Nk ? i + 1 : g.Nk) : g.Nk;
-    for (int64_t j = 0; j < kend; j++) {
-      const T *k = g.k + b * g.ks.sb + h * g.ks.sh + j * g.ks.sn;
-      float s = 0.0f;
-      for (int64_t c = 0; c < g.d; c++) s += p16<T>::to_f(q[c]) * p16<T>::to_f(k[c]);
-      s *= g.scale;
-      if (s > m) {  // rescale what has been summed so far to the new maximum
-        float corr = expf(m - s);
-        l *= corr;
-        for (int64_t c = 0; c < g.dv; c++) o[c] *= corr;
-        m = s;
-      }
-      const float p = expf(s - m);
-      l += p;
-      const int64_t vo = b * g.vs.sb + h * g.vs.sh + j * g.vs.sn;
-      for (int64_t c = 0; c < g.dv; c++) {
-        float vv = p16<T>::to_f(g.v[vo + c]);
-        if (g.vf) vv = g.vl * vv + (1.0f - g.vl) * p16<T>::to_f(g.vf[vo + c]);
-        o[c] += p * vv;
-      }
-    }
-    const float inv = 1.0f / l;
-    for (int64_t c = 0; c < g.dv; c++) o[c] = rnd16<T>(o[c] * inv);
-  }
-}
-
-// ---- selective scan: one thread per (batch, channel), fp32 state in h (device scratch [B·D·N]) --------
-template <class T> struct scan16_args {
-  const T *u, *delta, *A, *Bm, *Cm, *Dskip, *z, *dbias, *h0;
-  float *out, *hT, *h;
-  int64_t Bsz, D, L, N, GB, GC;
-  int softplus;
-};
-template <class T> __global__ void k_scan16(scan16_args<T> g) {
-  const int64_t rows = g.Bsz * g.D, step = (int64_t)gridDim.x * blockDim.x;
-  for (int64_t bd = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; bd < rows; bd += step) {
-    const int64_t b = bd / g.D, d = bd % g.D, row = bd * g.L;
-    const T *Bp = g.Bm + (b * g.GB + d / (g.D / g.GB)) * g.N * g.L;
-    const T *Cp = g.Cm + (b * g.GC + d / (g.D / g.GC)) * g.N * g.L;
-    float *h = g.h + bd * g.N;
-    for (int64_t n = 0; n < g.N; n++) h[n] = g.h0 ? p16<T>::to_f(g.h0[bd * g.N + n]) : 0.0f;
-    const float Dv = g.Dskip ? p16<T>::to_f(g.Dskip[d]) : 0.0f, bias = g.dbias ? p16<T>::to_f(g.dbias[d]) : 0.0f;
-    for (int64_t l = 0; l < g.L; l++) {
-      float dt = p16<T>::to_f(g.delta[row + l]) + bias;
-      if (g.softplus) dt = dt <= 20.0f ? log1pf(expf(dt)) : dt;
-      const float u = p16<T>::to_f(g.u[row + l]);
-      float y = Dv * u;
-      for (int64_t n = 0; n < g.N; n++) {
-        float hn = expf(dt * p16<T>::to_f(g.A[d * g.N + n])) * h[n] + dt * p16<T>::to_f(Bp[n * g.L + l]) * u;
-        h[n] = hn;
-        y += p16<T>::to_f(Cp[n * g.L + l]) * hn;
-      }
-      if (g.z) {
-        float zz = p16<T>::to_f(g.z[row + l]);
-        y *= zz / (1.0f + expf(-zz));
-      }
-      g.out[row + l] = rnd16<T>(y);
-    }
-    if (g.hT)
-      for (int64_t n = 0; n < g.N; n++) g.hT[bd * g.N + n] = h[n];
-  }
 }
 
 // ---- host side ---------------------------------------------------------------------------------------
@@ -227,65 +94,109 @@ static int stage16(const fz_backend *be, int n, const fz_tensor *const *src, con
   return FZ_OK;
 }
 
+// A device buffer per device for the rounded operand copies (grown as needed; growing frees the old buffer, which
+// waits for the work that used it).
+#define P16_MAX_DEVICES 16
+static std::mutex stage_mu;
+static void *stage_buf[P16_MAX_DEVICES];
+static size_t stage_bytes[P16_MAX_DEVICES];
+
+// Rounds up to 9 f32 tensors (NULL entries stay NULL) to T-representable values into f32 copies; dst[i] becomes a
+// view of src[i]'s copy (same shape, not owning). Issued on be's stream.
+template <class T>
+static int stage_rounded(const fz_backend *be, int n, const fz_tensor *const *src, fz_tensor *dst, const fz_tensor **view,
+                         fz_err *err) {
+  const int dev = fz_cuda_ctx_of(be)->device;
+  if (dev < 0 || dev >= P16_MAX_DEVICES) return fz_fail(err, FZ_EUNSUP, "%s: 16-bit storage on device %d (at most %d devices)", be->name, dev, P16_MAX_DEVICES);
+  size_t off[10], total = 0;
+  for (int i = 0; i < n; i++) {
+    off[i] = total;
+    if (src[i]) total += ((size_t)fz_tensor_numel(src[i]) * sizeof(float) + 255) & ~(size_t)255;
+  }
+  cudaStream_t s = fz_cuda_stream(be);
+  char *base;
+  {
+    std::lock_guard<std::mutex> lock(stage_mu);
+    if (stage_bytes[dev] < total) {
+      void *p = NULL;
+      size_t want = total + total / 4;
+      cudaError_t e = cudaMalloc(&p, want);
+      if (e != cudaSuccess) { cudaGetLastError(); return fz_cuda_fail(be, e, "16-bit operand staging allocation", err); }
+      if (stage_buf[dev]) cudaFree(stage_buf[dev]);
+      stage_buf[dev] = p;
+      stage_bytes[dev] = want;
+    }
+    base = (char *)stage_buf[dev];
+  }
+  for (int i = 0; i < n; i++) {
+    view[i] = NULL;
+    if (!src[i]) continue;
+    dst[i] = *src[i];
+    dst[i].data = base + off[i];
+    dst[i].owns = 0;
+    view[i] = &dst[i];
+    int64_t m = fz_tensor_numel(src[i]);
+    if (!m) continue;
+    FZ_LAUNCH(k_round16<T>, fz_cuda_blocks(m, P16_THREADS, P16_MAX_BLOCKS), P16_THREADS, 0, s)((const float *)src[i]->data,
+                                                                                             (float *)dst[i].data, m);
+    int rc = fz_cuda_check_launch(be, "16-bit operand rounding kernel", err);
+    if (rc) return rc;
+  }
+  return FZ_OK;
+}
+
+// Rounds t's values to T in place (the op's one rounding of its result).
+template <class T> static int round_result(const fz_backend *be, fz_tensor *t, fz_err *err) {
+  int64_t m = fz_tensor_numel(t);
+  if (!m) return FZ_OK;
+  FZ_LAUNCH(k_round16<T>, fz_cuda_blocks(m, P16_THREADS, P16_MAX_BLOCKS), P16_THREADS, 0, fz_cuda_stream(be))(
+      (const float *)t->data, (float *)t->data, m);
+  return fz_cuda_check_launch(be, "16-bit result rounding kernel", err);
+}
+
 // linear entry with 16-bit storage (signature of the backend's linear).
 template <class T>
 static int p16_linear(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w, const fz_tensor *bias,
                       int act, float p0, float p1, fz_err *err) {
-  lin16_args<T> g;
-  memset(&g, 0, sizeof g);
-  g.K = x->shape[x->ndim - 1];
-  g.N = w->shape[0];
-  if (!g.N) return FZ_OK;
-  g.M = fz_tensor_numel(out) / g.N;
-  if (!g.M) return FZ_OK;
-  const fz_tensor *src[3] = {x, w, bias};
-  const T *dst[3];
-  int rc = stage16<T>(be, 3, src, dst, 0, NULL, err);
-  if (rc) return rc;
-  g.x = dst[0]; g.w = dst[1]; g.bias = dst[2];
-  g.out = (float *)out->data;
-  g.act = act; g.p0 = p0; g.p1 = p1;
-  dim3 grid((unsigned)((g.N + L16_T - 1) / L16_T), (unsigned)((g.M + L16_T - 1) / L16_T));
-  if (grid.y > 65535u) return fz_fail(err, FZ_EUNSUP, "%s: 16-bit linear with %lld rows (more than %d)", be->name, (long long)g.M, 65535 * L16_T);
-  FZ_LAUNCH(k_linear16<T>, grid, dim3(L16_T, L16_T), 0, fz_cuda_stream(be))(g);
-  return fz_cuda_check_launch(be, "16-bit linear kernel", err);
+  const fz_tensor *src[3] = {x, w, bias}, *v[3];
+  fz_tensor r[3];
+  int rc = stage_rounded<T>(be, 3, src, r, v, err);
+  if (!rc) rc = fz_cuda_linear(be, out, v[0], v[1], v[2], act, p0, p1, err);
+  return rc ? rc : round_result<T>(be, out, err);
 }
 
 // conv2d entry with 16-bit storage (signature of the backend's conv2d; p: const fz_conv2d_params *).
 template <class T>
 static int p16_conv2d(const fz_backend *be, fz_tensor *out, const fz_tensor *x, const fz_tensor *w, const fz_tensor *bias,
                       const void *pp, fz_err *err) {
-  const fz_conv2d_params *p = (const fz_conv2d_params *)pp;
-  conv16_args<T> g;
-  memset(&g, 0, sizeof g);
-  g.N = x->shape[0]; g.Ci = x->shape[1]; g.H = x->shape[2]; g.W = x->shape[3];
-  g.Co = out->shape[1]; g.Ho = out->shape[2]; g.Wo = out->shape[3];
-  g.kh = (int)w->shape[2]; g.kw = (int)w->shape[3];
-  g.sh = p->stride_h ? p->stride_h : 1; g.sw = p->stride_w ? p->stride_w : 1;
-  g.dh = p->dil_h ? p->dil_h : 1; g.dw = p->dil_w ? p->dil_w : 1;
-  g.ph = p->pad_h; g.pw = p->pad_w;
-  g.groups = p->groups ? p->groups : 1;
-  g.mode = p->pad_mode; g.act = p->act; g.p0 = p->act_p0; g.p1 = p->act_p1;
-  int64_t total = g.N * g.Co * g.Ho * g.Wo;
-  if (!total) return FZ_OK;
-  const fz_tensor *src[3] = {x, w, bias};
-  const T *dst[3];
-  int rc = stage16<T>(be, 3, src, dst, 0, NULL, err);
-  if (rc) return rc;
-  g.x = dst[0]; g.w = dst[1]; g.bias = dst[2];
-  g.out = (float *)out->data;
-  FZ_LAUNCH(k_conv16<T>, fz_cuda_blocks(total, P16_THREADS, P16_MAX_BLOCKS), P16_THREADS, 0, fz_cuda_stream(be))(g);
-  return fz_cuda_check_launch(be, "16-bit conv2d kernel", err);
+  const fz_tensor *src[3] = {x, w, bias}, *v[3];
+  fz_tensor r[3];
+  int rc = stage_rounded<T>(be, 3, src, r, v, err);
+  if (!rc) rc = fz_cuda_conv2d(be, out, v[0], v[1], v[2], pp, err);
+  return rc ? rc : round_result<T>(be, out, err);
 }
 
-// conv2d needs no caller workspace at 16 bits (operands are staged in the backend's scratch).
+// conv2d needs no caller workspace at 16 bits (as at fp32).
 static size_t p16_conv2d_workspace(const fz_backend *be, const int64_t *x_shape, const int64_t *w_shape, const void *p) {
   return 0;
 }
 
+// The route every 16-bit attention takes without the tensor cores (and the twin the gate checks them against):
+// the fp32 flash attention on rounded q, k, v (and v_first), its result rounded.
+template <class T>
+static int attention_rounded(const fz_backend *be, fz_tensor *out, const fz_tensor *q, const fz_tensor *k, const fz_tensor *v,
+                             const fz_tensor *v_first, int heads, int layout, float scale, int causal, float v_lambda, fz_err *err) {
+  const fz_tensor *src[4] = {q, k, v, v_first}, *vw[4];
+  fz_tensor r[4];
+  int rc = stage_rounded<T>(be, 4, src, r, vw, err);
+  if (!rc) rc = fz_cuda_attention(be, out, vw[0], vw[1], vw[2], vw[3], heads, layout, scale, causal, v_lambda, NULL, 0, err);
+  return rc ? rc : round_result<T>(be, out, err);
+}
+
 // ---- the tensor-core attention gate -------------------------------------------------------------------
 // attention_mma.cu's kernel cannot run under the SIMT emulation, so it is used on a device only after this gate
-// has run it there next to k_attn16 (its emulated twin) on random 16-bit inputs of two geometries (padded head
+// has run it there next to attention_rounded (the route the emulated tests check: its twin) on random inputs of
+// two geometries (padded head
 // dims, a partial query block, causal) and found them within tolerance: bf16 1e-2, fp16 2e-3 of
 // max |mma − twin| / (1 + |twin|) (both round their fp32 result to the 16-bit type: one unit in the last place,
 // 2^-8 / 2^-11, may differ where the fp32 sums, taken in other orders, straddle a rounding boundary). Once per
@@ -321,20 +232,18 @@ static cudaError_t mma_compare(const fz_backend *be, int64_t B, int64_t H, int64
     FZ_LAUNCH(k_to16<T>, fz_cuda_blocks(nin, P16_THREADS, P16_MAX_BLOCKS), P16_THREADS, 0, s)(d_in, d16, nin);
     e = cudaGetLastError();
   }
-  if (e == cudaSuccess) {  // layout 0 [B, H, N, c]
-    attn16_args<T> g;
-    memset(&g, 0, sizeof g);
-    g.q = d16; g.k = d16 + nq; g.v = d16 + nq + nk; g.out = d_out;
-    g.B = B; g.H = H; g.Nq = Nq; g.Nk = Nk; g.d = d; g.dv = dv;
-    g.qs = a16_strides_of(0, H, Nq, d); g.ks = a16_strides_of(0, H, Nk, d);
-    g.vs = a16_strides_of(0, H, Nk, dv); g.os = a16_strides_of(0, H, Nq, dv);
-    g.scale = 1.0f / sqrtf((float)d);
-    g.causal = causal;
-    FZ_LAUNCH(k_attn16<T>, fz_cuda_blocks(B * H * Nq, 128, P16_MAX_BLOCKS), 128, 0, s)(g);
-    e = cudaGetLastError();
+  if (e == cudaSuccess) {  // layout 0 [B, H, N, c]: the twin from the f32 copies, the mma kernel from the 16-bit ones
+    const a16_strides qs = a16_strides_of(0, H, Nq, d), ks = a16_strides_of(0, H, Nk, d), vs = a16_strides_of(0, H, Nk, dv),
+                      os = a16_strides_of(0, H, Nq, dv);
+    const float scale = 1.0f / sqrtf((float)d);
+    fz_tensor tq = {FZ_F32, 4, {B, H, Nq, d}, d_in, be, 0}, tk = {FZ_F32, 4, {B, H, Nk, d}, d_in + nq, be, 0};
+    fz_tensor tv = {FZ_F32, 4, {B, H, Nk, dv}, d_in + nq + nk, be, 0}, to = {FZ_F32, 4, {B, H, Nq, dv}, d_out, be, 0};
+    fz_err ferr;
+    memset(&ferr, 0, sizeof ferr);
+    if (attention_rounded<T>(be, &to, &tq, &tk, &tv, NULL, (int)H, 0, scale, causal, 1.0f, &ferr)) e = cudaErrorLaunchFailure;
     if (e == cudaSuccess) {
-      fz_attn_mma mg = {g.q, g.k, g.v, d_out + no, B, H, Nq, Nk, d, dv, g.qs.sb, g.qs.sh, g.qs.sn, g.ks.sb, g.ks.sh, g.ks.sn,
-                        g.vs.sb, g.vs.sh, g.vs.sn, g.os.sb, g.os.sh, g.os.sn, g.scale, causal, is_bf16<T>()};
+      fz_attn_mma mg = {d16, d16 + nq, d16 + nq + nk, d_out + no, B, H, Nq, Nk, d, dv, qs.sb, qs.sh, qs.sn, ks.sb, ks.sh, ks.sn,
+                        vs.sb, vs.sh, vs.sn, os.sb, os.sh, os.sn, scale, causal, is_bf16<T>()};
       e = fz_cuda_attn_mma_launch(&mg, s);
     }
   }
@@ -386,10 +295,10 @@ template <class T> static int mma_enabled(const fz_backend *be) {
     snprintf(st->why, sizeof st->why, "off: the device check failed to run (%s)", cudaGetErrorString(e));
   } else if (!(st->err <= tol)) {
     st->state = -1;
-    snprintf(st->why, sizeof st->why, "off: max err %.3g vs the portable kernel exceeds %.1e", st->err, tol);
+    snprintf(st->why, sizeof st->why, "off: max err %.3g vs the portable route exceeds %.1e", st->err, tol);
   } else {
     st->state = 1;
-    snprintf(st->why, sizeof st->why, "enabled: max err %.3g vs the portable kernel (tolerance %.1e)", st->err, tol);
+    snprintf(st->why, sizeof st->why, "enabled: max err %.3g vs the portable route (tolerance %.1e)", st->err, tol);
   }
   return st->state > 0;
 }
@@ -406,72 +315,52 @@ extern "C" void fz_cuda_fastpath_report(const fz_backend *be, FILE *out) {
   }
 }
 
-// attention entry with 16-bit storage (signature of the backend's attention; ws is not needed).
+// attention entry with 16-bit storage (signature of the backend's attention; ws is not needed): the tensor cores
+// when the gate has enabled them on this device (no value residual), else attention_rounded.
 template <class T>
 static int p16_attention(const fz_backend *be, fz_tensor *out, const fz_tensor *q, const fz_tensor *k, const fz_tensor *v,
                          const fz_tensor *v_first, int heads, int layout, float scale, int causal, float v_lambda, void *ws,
                          size_t ws_bytes, fz_err *err) {
-  attn16_args<T> g;
-  memset(&g, 0, sizeof g);
-  g.B = q->shape[0];
-  if (layout == 0) { g.H = q->shape[1]; g.Nq = q->shape[2]; g.d = q->shape[3]; g.Nk = k->shape[2]; g.dv = v->shape[3]; }
-  else if (layout == 1) { g.H = heads; g.Nq = q->shape[1]; g.d = q->shape[2] / heads; g.Nk = k->shape[1]; g.dv = v->shape[2] / heads; }
-  else return fz_fail(err, FZ_EUNSUP, "%s: 16-bit attention in layout %d", be->name, layout);
-  if (g.B * g.H * g.Nq == 0) return FZ_OK;
-  const fz_tensor *src[4] = {q, k, v, v_first};
-  const T *dst[4];
-  int rc = stage16<T>(be, 4, src, dst, 0, NULL, err);
-  if (rc) return rc;
-  g.q = dst[0]; g.k = dst[1]; g.v = dst[2]; g.vf = dst[3];
-  g.out = (float *)out->data;
-  g.qs = a16_strides_of(layout, g.H, g.Nq, g.d);
-  g.ks = a16_strides_of(layout, g.H, g.Nk, g.d);
-  g.vs = a16_strides_of(layout, g.H, g.Nk, g.dv);
-  g.os = a16_strides_of(layout, g.H, g.Nq, g.dv);
-  g.scale = scale;
-  g.vl = v_lambda;
-  g.causal = causal;
-  fz_attn_mma mg = {g.q, g.k, g.v, g.out, g.B, g.H, g.Nq, g.Nk, g.d, g.dv, g.qs.sb, g.qs.sh, g.qs.sn, g.ks.sb, g.ks.sh, g.ks.sn,
-                    g.vs.sb, g.vs.sh, g.vs.sn, g.os.sb, g.os.sh, g.os.sn, scale, causal, is_bf16<T>()};
-  if (!g.vf && fz_cuda_attn_mma_supported(&mg) && mma_enabled<T>(be)) {  // the checked tensor-core path
+  if (layout != 0 && layout != 1) return fz_fail(err, FZ_EUNSUP, "%s: 16-bit attention in layout %d", be->name, layout);
+  const int64_t B = q->shape[0];
+  int64_t H, Nq, Nk, d, dv;
+  if (layout == 0) { H = q->shape[1]; Nq = q->shape[2]; d = q->shape[3]; Nk = k->shape[2]; dv = v->shape[3]; }
+  else { H = heads; Nq = q->shape[1]; d = q->shape[2] / heads; Nk = k->shape[1]; dv = v->shape[2] / heads; }
+  if (B * H * Nq == 0) return FZ_OK;
+  const a16_strides qs = a16_strides_of(layout, H, Nq, d), ks = a16_strides_of(layout, H, Nk, d),
+                    vs = a16_strides_of(layout, H, Nk, dv), os = a16_strides_of(layout, H, Nq, dv);
+  fz_attn_mma mg = {NULL, NULL, NULL, (float *)out->data, B, H, Nq, Nk, d, dv, qs.sb, qs.sh, qs.sn, ks.sb, ks.sh, ks.sn,
+                    vs.sb, vs.sh, vs.sn, os.sb, os.sh, os.sn, scale, causal, is_bf16<T>()};
+  if (!v_first && fz_cuda_attn_mma_supported(&mg) && mma_enabled<T>(be)) {  // the checked tensor-core path
+    const fz_tensor *src[3] = {q, k, v};
+    const T *dst[3];
+    int rc = stage16<T>(be, 3, src, dst, 0, NULL, err);
+    if (rc) return rc;
+    mg.q = dst[0]; mg.k = dst[1]; mg.v = dst[2];
     cudaError_t e = fz_cuda_attn_mma_launch(&mg, fz_cuda_stream(be));
-    if (e != cudaSuccess) return fz_cuda_fail(be, e, "16-bit attention (tensor cores)", err);
-    return FZ_OK;
+    return e == cudaSuccess ? FZ_OK : fz_cuda_fail(be, e, "16-bit attention (tensor cores)", err);
   }
-  FZ_LAUNCH(k_attn16<T>, fz_cuda_blocks(g.B * g.H * g.Nq, 128, P16_MAX_BLOCKS), 128, 0, fz_cuda_stream(be))(g);
-  return fz_cuda_check_launch(be, "16-bit attention kernel", err);
+  return attention_rounded<T>(be, out, q, k, v, v_first, heads, layout, scale, causal, v_lambda, err);
 }
 
 static size_t p16_attention_workspace(const fz_backend *be, int64_t d, int64_t dv) { return 0; }
 
-// selective_scan entry with 16-bit storage (signature of the backend's selective_scan).
+// selective_scan entry with 16-bit storage (signature of the backend's selective_scan): the fp32 chunked scan on
+// rounded operands; the output is rounded, the final state (state_out) stays fp32 as the scan state is.
 template <class T>
 static int p16_selective_scan(const fz_backend *be, fz_tensor *out, fz_tensor *state_out, const fz_tensor *u,
                               const fz_tensor *delta, const fz_tensor *A, const fz_tensor *Bm, const fz_tensor *Cm,
                               const fz_tensor *Dskip, const fz_tensor *z, const fz_tensor *delta_bias,
                               const fz_tensor *state_in, int delta_softplus, fz_err *err) {
-  scan16_args<T> g;
-  memset(&g, 0, sizeof g);
-  g.Bsz = u->shape[0]; g.D = u->shape[1]; g.L = u->shape[2]; g.N = A->shape[1];
-  g.GB = Bm->ndim == 4 ? Bm->shape[1] : 1;
-  g.GC = Cm->ndim == 4 ? Cm->shape[1] : 1;
-  if (g.Bsz * g.D == 0) return FZ_OK;
-  const fz_tensor *src[9] = {u, delta, A, Bm, Cm, Dskip, z, delta_bias, state_in};
-  const T *dst[9];
-  int rc = stage16<T>(be, 9, src, dst, sizeof(float) * (size_t)(g.Bsz * g.D * g.N), &g.h, err);
-  if (rc) return rc;
-  g.u = dst[0]; g.delta = dst[1]; g.A = dst[2]; g.Bm = dst[3]; g.Cm = dst[4]; g.Dskip = dst[5]; g.z = dst[6];
-  g.dbias = dst[7]; g.h0 = dst[8];
-  g.out = (float *)out->data;
-  g.hT = state_out ? (float *)state_out->data : NULL;
-  g.softplus = delta_softplus;
-  FZ_LAUNCH(k_scan16<T>, fz_cuda_blocks(g.Bsz * g.D, 64, P16_MAX_BLOCKS), 64, 0, fz_cuda_stream(be))(g);
-  return fz_cuda_check_launch(be, "16-bit selective_scan kernel", err);
+  const fz_tensor *src[9] = {u, delta, A, Bm, Cm, Dskip, z, delta_bias, state_in}, *v[9];
+  fz_tensor r[9];
+  int rc = stage_rounded<T>(be, 9, src, r, v, err);
+  if (!rc) rc = fz_cuda_selective_scan(be, out, state_out, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], delta_softplus, err);
+  return rc ? rc : round_result<T>(be, out, err);
 }
 
 extern "C" const fz_backend *fz_backend_cuda(int device, fz_err *err);
 
-#define P16_MAX_DEVICES 16
 static std::mutex p16_mu;
 static fz_backend p16_tab[2][P16_MAX_DEVICES];
 static char p16_name[2][P16_MAX_DEVICES][32];
