@@ -2,13 +2,13 @@
 // both pick the same points and assignments: squared distances Σ_d (x_d − c_d)² in f32 in dimension order
 // without fused multiply-adds (__fmul_rn / __fadd_rn), ties to the lowest centroid, sums in double over
 // blocks of 4096 points combined in block order (runtime/ops_seq.h documents the seeding).
-//  * init (k-means++): one block per image; threads update the distances to the nearest chosen centroid and
-//    the per-block sums, one thread walks the sums to the sampled point (a sequential choice by definition);
+//  * init (k-means++): two launches per centroid (below): distances and per-4096-point block sums over a grid of
+//    blocks, then one block per image walks the sums to the sampled point (a sequential choice by definition);
 //  * assign: one thread per point, counting changed entries with an atomic;
 //  * update: a stable counting sort of the points by cluster, then one thread per (image, cluster, dimension)
 //    sums its cluster's coordinates in point order (below).
 // Roofline: assign reads N·D + K·D floats and does 3·N·K·D FLOPs: compute bound for CANConv's K; init is
-// K sequential rounds of N·D work; update reads the points once per dimension.
+// K rounds of N·D work (2K launches); update reads the points once per dimension.
 #include "cuda_ops.h"
 #include "device_util.cuh"
 
@@ -33,67 +33,106 @@ __device__ __forceinline__ float fz_km_uniform(uint64_t seed, uint64_t stream, u
   return u >= 1.0f ? 0x1.fffffep-1f : u;
 }
 
-// k-means++ seeding of image blockIdx.x: d2 [Bt, N] and bs [Bt, nblk] are scratch.
-__global__ void k_kmeans_init(float *cent, int32_t *chosen, const float *x, float *d2_all, double *bs_all, int64_t N,
-                              int64_t D, int64_t K, uint64_t seed, uint64_t stream) {
-  __shared__ int64_t pick;
-  const int64_t b = blockIdx.x, nblk = (N + KM_PBLK - 1) / KM_PBLK;
-  const float *xb = x + b * N * D;
-  float *cb = cent + b * K * D, *d2 = d2_all + b * N;
-  double *bs = bs_all + b * nblk;
-  for (int64_t j = 0; j < K; j++) {
-    float u = fz_km_uniform(seed, stream + (uint64_t)b, (uint64_t)j);
+// k-means++ seeding, one round per centroid j, two launches per round (host loop, all on the backend's stream):
+//  k_km_init_d2   grid (4096-point block, image): d2[i] = dist2(x_i, c_{j-1}) (first round) or the min with it, then
+//                 one thread sums the block's d2 in point order in double (bs) and notes its last positive index;
+//  k_km_init_pick one block per image: the total of the block sums in order, target = u_j·total, the walk over the
+//                 blocks (whole blocks by their sums, the target block point by point from shared memory) to the
+//                 chosen point, whose row becomes centroid j.
+// The arithmetic and the walk are the CPU backend's (kernels/cpu/kmeans.c), so the choices are identical.
+
+// d2 update with centroid j of every image and the per-block sums / last positive indices. Grid (nblk, Bt).
+__global__ void k_km_init_d2(const float *x, const float *cent, float *d2_all, double *bs_all, int64_t *last_all, int64_t N,
+                             int64_t D, int64_t K, int64_t j) {
+  __shared__ float v[KM_PBLK];
+  const int64_t b = blockIdx.y, blk = blockIdx.x, nblk = gridDim.x, i0 = blk * KM_PBLK;
+  const int64_t n = N - i0 < KM_PBLK ? N - i0 : KM_PBLK;
+  const float *xb = x + b * N * D, *c = cent + (b * K + j) * D;
+  float *d2 = d2_all + b * N;
+  for (int64_t t = threadIdx.x; t < n; t += blockDim.x) {
+    const int64_t i = i0 + t;
+    float dv = fz_km_dist2(xb + i * D, c, D);
+    if (j > 0 && !(dv < d2[i])) dv = d2[i];
+    d2[i] = dv;
+    v[t] = dv;
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    double s = 0.0;
+    int64_t last = -1;
+    for (int64_t t = 0; t < n; t++) {
+      s += v[t];
+      if (v[t] > 0) last = i0 + t;
+    }
+    bs_all[b * nblk + blk] = s;
+    last_all[b * nblk + blk] = last;
+  }
+}
+
+// Chooses centroid j of image blockIdx.x (k-means++ rule of the CPU backend) and copies its row.
+__global__ void k_km_init_pick(float *cent, int32_t *chosen, const float *x, const float *d2_all, const double *bs_all,
+                               const int64_t *last_all, int64_t N, int64_t D, int64_t K, int64_t nblk, int64_t j, uint64_t seed,
+                               uint64_t stream) {
+  __shared__ float v[KM_PBLK];
+  __shared__ double s_acc, s_target;
+  __shared__ int64_t s_k, s_idx, s_last;
+  __shared__ int s_walk;
+  const int64_t b = blockIdx.x;
+  const float u = fz_km_uniform(seed, stream + (uint64_t)b, (uint64_t)j);
+  const double *bs = bs_all + b * nblk;
+  const int64_t *last = last_all + b * nblk;
+  const float *d2 = d2_all + b * N, *xb = x + b * N * D;
+  if (threadIdx.x == 0) {
+    s_idx = -1; s_last = -1; s_k = 0; s_walk = 0;
     if (j > 0) {
-      for (int64_t k = threadIdx.x; k < nblk; k += blockDim.x) {  // block sums, each in point order
-        int64_t e = (k + 1) * KM_PBLK < N ? (k + 1) * KM_PBLK : N;
-        double s = 0.0;
-        for (int64_t i = k * KM_PBLK; i < e; i++) s += d2[i];
-        bs[k] = s;
-      }
-      __syncthreads();
+      double total = 0.0;
+      for (int64_t k = 0; k < nblk; k++) total += bs[k];
+      if (total > 0) { s_walk = 1; s_target = (double)u * total; s_acc = 0.0; }
     }
-    if (threadIdx.x == 0) {
-      int64_t idx = -1;
-      if (j > 0) {
-        double total = 0.0;
-        for (int64_t k = 0; k < nblk; k++) total += bs[k];
-        if (total > 0) {
-          double target = (double)u * total, acc = 0.0;
-          int64_t last_pos = -1;
-          for (int64_t k = 0; k < nblk && idx < 0; k++) {
-            int64_t e = (k + 1) * KM_PBLK < N ? (k + 1) * KM_PBLK : N;
-            if (acc + bs[k] <= target) {  // the target lies beyond this block
-              acc += bs[k];
-              for (int64_t i = e - 1; i >= k * KM_PBLK; i--)
-                if (d2[i] > 0) { last_pos = i; break; }
-              continue;
-            }
-            for (int64_t i = k * KM_PBLK; i < e; i++) {
-              if (d2[i] > 0) last_pos = i;
-              acc += d2[i];
-              if (acc > target && d2[i] > 0) { idx = i; break; }
-            }
-          }
-          if (idx < 0) idx = last_pos;
-        }
+  }
+  __syncthreads();
+  while (s_walk) {
+    if (threadIdx.x == 0) {  // skip the blocks the target lies beyond
+      int64_t k = s_k;
+      while (k < nblk && s_acc + bs[k] <= s_target) {
+        s_acc += bs[k];
+        if (last[k] >= 0) s_last = last[k];
+        k++;
       }
-      if (idx < 0) {  // first centroid, or every point coincides with a chosen centroid
-        idx = (int64_t)((double)u * (double)N);
-        if (idx > N - 1) idx = N - 1;
-      }
-      pick = idx;
-      if (chosen) chosen[b * K + j] = (int32_t)idx;
+      s_k = k;
     }
     __syncthreads();
-    const int64_t idx = pick;
-    for (int64_t d = threadIdx.x; d < D; d += blockDim.x) cb[j * D + d] = xb[idx * D + d];
+    if (s_k >= nblk) break;
+    const int64_t i0 = s_k * KM_PBLK, n = N - i0 < KM_PBLK ? N - i0 : KM_PBLK;
+    for (int64_t t = threadIdx.x; t < n; t += blockDim.x) v[t] = d2[i0 + t];
     __syncthreads();
-    for (int64_t i = threadIdx.x; i < N; i += blockDim.x) {
-      float v = fz_km_dist2(xb + i * D, cb + j * D, D);
-      if (j == 0 || v < d2[i]) d2[i] = v;
+    if (threadIdx.x == 0) {  // point by point through this block, in order
+      double acc = s_acc;
+      for (int64_t t = 0; t < n; t++) {
+        if (v[t] > 0) s_last = i0 + t;
+        acc += v[t];
+        if (acc > s_target && v[t] > 0) { s_idx = i0 + t; break; }
+      }
+      s_acc = acc;
+      s_k++;
+      if (s_idx >= 0) s_walk = 0;
     }
     __syncthreads();
   }
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    int64_t idx = s_idx;
+    if (idx < 0 && j > 0) idx = s_last;  // (the target was not exceeded: the last point with d2 > 0)
+    if (idx < 0) {  // first centroid, or every point coincides with a chosen centroid
+      idx = (int64_t)((double)u * (double)N);
+      if (idx > N - 1) idx = N - 1;
+    }
+    s_idx = idx;
+    if (chosen) chosen[b * K + j] = (int32_t)idx;
+  }
+  __syncthreads();
+  const int64_t idx = s_idx;
+  for (int64_t d = threadIdx.x; d < D; d += blockDim.x) cent[(b * K + j) * D + d] = xb[idx * D + d];
 }
 
 // assign[b, i] = nearest centroid (ties: lowest index); *changed += entries that differ from before.
@@ -220,15 +259,29 @@ __global__ void k_km_combine(float *cent, const double *partial, const int32_t *
 int fz_cuda_kmeans_init(const fz_backend *be, fz_tensor *centroids, fz_tensor *chosen, const fz_tensor *x, int64_t Bt,
                         int64_t N, int64_t D, int64_t K, uint64_t seed, uint64_t stream, fz_err *err) {
   if (Bt == 0 || K == 0) return FZ_OK;
-  int64_t nblk = (N + KM_PBLK - 1) / KM_PBLK;
-  size_t d2_bytes = ((size_t)(Bt * N) * sizeof(float) + 15) & ~(size_t)15;
-  char *scratch = (char *)fz_cuda_scratch(be, d2_bytes + (size_t)(Bt * nblk) * sizeof(double), err);
-  if (!scratch) return err ? (int)err->code : FZ_ENOMEM;
   if (Bt > 65535) return fz_fail(err, FZ_EUNSUP, "%s: kmeans_init of %lld images at once", be->name, (long long)Bt);
-  FZ_LAUNCH(k_kmeans_init, (unsigned)Bt, KM_THREADS, 0, fz_cuda_stream(be))(
-      (float *)centroids->data, chosen ? (int32_t *)chosen->data : NULL, (const float *)x->data, (float *)scratch,
-      (double *)(scratch + d2_bytes), N, D, K, seed, stream);
-  return fz_cuda_check_launch(be, "kmeans_init kernel", err);
+  const int64_t nblk = (N + KM_PBLK - 1) / KM_PBLK;
+  const size_t nb = (size_t)(Bt * nblk), d2_bytes = ((size_t)(Bt * N) * sizeof(float) + 15) & ~(size_t)15;
+  char *scratch = (char *)fz_cuda_scratch(be, nb * (sizeof(double) + sizeof(int64_t)) + d2_bytes, err);
+  if (!scratch) return err ? (int)err->code : FZ_ENOMEM;
+  double *bs = (double *)scratch;
+  int64_t *last = (int64_t *)(bs + nb);
+  float *d2 = (float *)(last + nb);
+  cudaStream_t s = fz_cuda_stream(be);
+  float *cent = (float *)centroids->data;
+  int32_t *ch = chosen ? (int32_t *)chosen->data : NULL;
+  const float *xp = (const float *)x->data;
+  for (int64_t j = 0; j < K; j++) {
+    if (j > 0) {  // distances to centroid j - 1 and the block sums the choice of j walks
+      FZ_LAUNCH(k_km_init_d2, dim3((unsigned)nblk, (unsigned)Bt), KM_THREADS, 0, s)(xp, cent, d2, bs, last, N, D, K, j - 1);
+      int rc = fz_cuda_check_launch(be, "kmeans_init distance kernel", err);
+      if (rc) return rc;
+    }
+    FZ_LAUNCH(k_km_init_pick, (unsigned)Bt, KM_THREADS, 0, s)(cent, ch, xp, d2, bs, last, N, D, K, nblk, j, seed, stream);
+    int rc = fz_cuda_check_launch(be, "kmeans_init choice kernel", err);
+    if (rc) return rc;
+  }
+  return FZ_OK;
 }
 
 int fz_cuda_kmeans_assign(const fz_backend *be, fz_tensor *assign, const fz_tensor *x, const fz_tensor *centroids, int64_t Bt,

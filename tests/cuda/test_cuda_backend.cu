@@ -216,6 +216,48 @@ TEST(cuda_kmeans_update_bit_identical_to_cpu) {
   free(hx); free(hc); free(ha); free(got[0]); free(got[1]);
 }
 
+// Oracle: the CPU backend's kmeans_init (k-means++ seeding; tested in tests/cases_seq_kmeans.c), which the CUDA
+// seeding must reproduce exactly (same f32 distances, same double sums per 4096-point block, same walk): two images
+// of 13 000 points (four sum blocks, the last partial) in 5 dimensions with values over a wide range, 19 centroids;
+// the chosen indices and the centroid rows must be identical. A third image of identical points checks the
+// all-zero-distance fallback (u·N).
+TEST(cuda_kmeans_init_bit_identical_to_cpu) {
+  CUT_NEED_DEVICE();
+  fz_err err;
+  memset(&err, 0, sizeof err);
+  const fz_backend *bes[2] = {fz_backend_cpu(2), fz_backend_cuda(0, &err)};
+  CHECKF(bes[1], "%s", err.msg);
+  enum { B = 3, N = 13000, D = 5, K = 19 };
+  float *hx = (float *)malloc(sizeof(float) * B * N * D);
+  float *got[2] = {(float *)malloc(sizeof(float) * B * K * D), (float *)malloc(sizeof(float) * B * K * D)};
+  int32_t ch[2][B * K];
+  CHECK(hx && got[0] && got[1]);
+  uint64_t r = 777;
+  for (int i = 0; i < 2 * N * D; i++) {
+    r = r * 6364136223846793005ull + 1442695040888963407ull;
+    hx[i] = (float)ldexp((r >> 40) / 16777216.0 - 0.5, (int)((r >> 20) % 9) - 4);
+  }
+  for (int i = 2 * N * D; i < B * N * D; i++) hx[i] = 0.25f;  // image 2: every point the same
+  int64_t xs[3] = {B, N, D}, cs[3] = {B, K, D}, ks[2] = {B, K};
+  for (int k = 0; k < 2; k++) {
+    fz_tensor x, c, idx;
+    CHECK_OK(fz_tensor_alloc(&x, bes[k], FZ_F32, 3, xs, &err), &err);
+    CHECK_OK(fz_tensor_alloc(&c, bes[k], FZ_F32, 3, cs, &err), &err);
+    CHECK_OK(fz_tensor_alloc(&idx, bes[k], FZ_I32, 2, ks, &err), &err);
+    CHECK_OK(fz_tensor_upload(&x, hx, sizeof(float) * B * N * D, &err), &err);
+    CHECK_OK(fz_op_kmeans_init(bes[k], &c, &idx, &x, 42, 3, &err), &err);
+    CHECK_OK(fz_tensor_download(&c, got[k], sizeof(float) * B * K * D, &err), &err);
+    CHECK_OK(fz_tensor_download(&idx, ch[k], sizeof ch[k], &err), &err);
+    fz_tensor_free(&x); fz_tensor_free(&c); fz_tensor_free(&idx);
+  }
+  for (int i = 0; i < B * K; i++) CHECKF(ch[0][i] == ch[1][i], "image %d centroid %d: cpu chose %d, cuda %d", i / K, i % K, ch[0][i], ch[1][i]);
+  CHECK(memcmp(got[0], got[1], sizeof(float) * B * K * D) == 0);
+  int spread = 0;  // the choices of image 0 reach past the first sum block
+  for (int i = 0; i < K; i++) spread |= ch[0][i] >= 4096;
+  CHECK(spread);
+  free(hx); free(got[0]); free(got[1]);
+}
+
 // Oracle: the CPU backend on the same inputs (each of its ops is tested against double loops): a chain of
 // reflect-padded 3×3 conv → GroupNorm + SiLU → strided depthwise conv → 1×1 conv + GELU → softmax over
 // channels → layer norm, run through both backends; fp32 outputs agree within 1e-5 (mixed abs/rel).
