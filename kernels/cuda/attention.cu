@@ -5,9 +5,10 @@
 //    (running max m, sum l, output row O) — memory O(tile·d), no N×N scores. Scores in base 2 (q pre-scaled
 //    by scale·log2 e, exp2). Roofline: 4·Nq·Nk·d FLOPs for (Nq·d + (Nq/8)·Nk·(d+dv) + Nq·dv)·4 bytes;
 //    the 8-query reuse of each K/V tile keeps it compute bound for d >= 16.
-//  * Channel ("transposed") attention, d×d per (batch, head): a block per logit row accumulates the Gram
-//    row and the channel norms in double, applies temperature / normalisation and the softmax in double;
-//    a second kernel mixes the channels of v.
+//  * Channel ("transposed") attention, d×d per (batch, head): blocks over token chunks stage q and k in shared
+//    memory and sum the Gram entries and channel norms of their chunk in double; a second kernel adds the chunks
+//    in order; a block per logit row applies temperature / normalisation and the softmax in double; a last
+//    kernel mixes the channels of v.
 #include "cuda_ops.h"
 #include "device_util.cuh"
 
@@ -139,37 +140,65 @@ struct ch_strides {
 struct chattn_geom {
   const float *q, *k, *v, *temp;
   float *out, *M;  // M: [B·H, d, d] mixing matrices
+  double *part;    // [B·H, nchunk, d·d + 2d] per-chunk sums: the Gram matrix, then Σq², then Σk² per channel
+  double *gram;    // [B·H, d·d + 2d] their totals
+  int64_t nc, nchunk;  // tokens per chunk, chunks
   ch_strides s;
   int64_t B, H, N, d;
   double scale;
   int normalize, transpose_attn;
 };
 
-// One block per (b, h, row i): G[i][j] = Σ_n q[n,i]·k[n,j] (double), norms, softmax over j (double);
+// Grid (chunk, b·h): the chunk's nc tokens of q and k are staged in shared memory ([nc][d] each) and each thread
+// sums, in double over the chunk's tokens in order, some of the d·d + 2d products: q_i·k_j, q_i², k_j².
+__global__ void k_chattn_gram_part(chattn_geom g) {
+  FZ_DYNAMIC_SHARED(float, qk);  // [2][nc][d]
+  const int64_t bh = blockIdx.y, ch = blockIdx.x, b = bh / g.H, h = bh % g.H, d = g.d, n0 = ch * g.nc;
+  const int64_t nn = g.N - n0 < g.nc ? g.N - n0 : g.nc, P = d * d + 2 * d;
+  const float *q = g.q + b * g.s.sb + h * g.s.sh, *k = g.k + b * g.s.sb + h * g.s.sh;
+  float *qs = qk, *ks = qk + g.nc * d;
+  for (int64_t e = threadIdx.x; e < nn * d; e += blockDim.x) {
+    const int64_t n = e / d, c = e % d, o = (n0 + n) * g.s.sn + c * g.s.sc;
+    qs[e] = q[o];
+    ks[e] = k[o];
+  }
+  __syncthreads();
+  double *out = g.part + (bh * g.nchunk + ch) * P;
+  for (int64_t pr = threadIdx.x; pr < P; pr += blockDim.x) {
+    const float *a, *c;
+    if (pr < d * d) { a = qs + pr / d; c = ks + pr % d; }
+    else if (pr < d * d + d) { a = c = qs + (pr - d * d); }
+    else { a = c = ks + (pr - d * d - d); }
+    double acc = 0.0;
+    for (int64_t n = 0; n < nn; n++) acc += (double)a[n * d] * (double)c[n * d];
+    out[pr] = acc;
+  }
+}
+
+// gram[bh, p] = Σ over chunks in order of part[bh, chunk, p].
+__global__ void k_chattn_gram_sum(chattn_geom g) {
+  const int64_t P = g.d * g.d + 2 * g.d, total = g.B * g.H * P, step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += step) {
+    const int64_t bh = t / P, p = t % P;
+    const double *src = g.part + bh * g.nchunk * P + p;
+    double acc = 0.0;
+    for (int64_t c = 0; c < g.nchunk; c++) acc += src[c * P];
+    g.gram[t] = acc;
+  }
+}
+
+// One block per (b, h, row i): logits from the Gram row and the norms (k_chattn_gram_*), softmax over j (double);
 // M[i][j] (or M[j][i] when transpose_attn) = the softmax.
 __global__ void k_chattn_logits(chattn_geom g) {
   FZ_DYNAMIC_SHARED(double, row);  // [d] logits
-  const int64_t rows = g.B * g.H * g.d;
+  const int64_t rows = g.B * g.H * g.d, P = g.d * g.d + 2 * g.d;
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
-    const int64_t bh = r / g.d, i = r % g.d, b = bh / g.H, h = bh % g.H, off = b * g.s.sb + h * g.s.sh;
-    const float *q = g.q + off, *k = g.k + off;
-    double nq = 0.0;
-    if (g.normalize) {
-      double part = 0.0;
-      for (int64_t n = threadIdx.x; n < g.N; n += blockDim.x) {
-        double x = q[n * g.s.sn + i * g.s.sc];
-        part += x * x;
-      }
-      nq = fz_block_sum(part);
-    }
+    const int64_t bh = r / g.d, i = r % g.d, h = bh % g.H;
+    const double *G = g.gram + bh * P;
+    const double nq = G[g.d * g.d + i];
     const double mul = g.scale * (g.temp ? (double)g.temp[h] : 1.0);
     for (int64_t j = threadIdx.x; j < g.d; j += blockDim.x) {
-      double acc = 0.0, nk = 0.0;
-      for (int64_t n = 0; n < g.N; n++) {
-        double kv = k[n * g.s.sn + j * g.s.sc];
-        acc += (double)q[n * g.s.sn + i * g.s.sc] * kv;
-        nk += kv * kv;
-      }
+      const double acc = G[i * g.d + j], nk = G[g.d * g.d + g.d + j];
       double x = acc * mul;
       if (g.normalize) x /= fmax(sqrt(nq), 1e-12) * fmax(sqrt(nk), 1e-12);
       row[j] = x;
@@ -238,9 +267,28 @@ int fz_cuda_channel_attention(const fz_backend *be, fz_tensor *out, const fz_ten
   g.scale = scale;
   g.normalize = normalize;
   g.transpose_attn = transpose_attn;
-  g.M = (float *)fz_cuda_scratch(be, sizeof(float) * (size_t)(g.B * g.H * g.d * g.d), err);
-  if (!g.M) return err ? (int)err->code : FZ_ENOMEM;
+  // token chunks whose q and k tiles fit in 48 KiB of shared memory (at most 128 tokens)
+  g.nc = (int64_t)(48 * 1024 / (2 * sizeof(float) * (size_t)g.d));
+  if (g.nc > 128) g.nc = 128;
+  if (g.nc < 1) return fz_fail(err, FZ_EUNSUP, "%s: channel attention with d = %lld > 6144 channels per head", be->name, (long long)g.d);
+  g.nchunk = g.N > 0 ? (g.N + g.nc - 1) / g.nc : 0;
+  if (g.B * g.H > 65535) return fz_fail(err, FZ_EUNSUP, "%s: channel attention over %lld batch·heads (at most 65535)", be->name, (long long)(g.B * g.H));
+  const size_t P = (size_t)(g.d * g.d + 2 * g.d), nm = (size_t)(g.B * g.H * g.d * g.d);
+  const size_t npart = (size_t)(g.B * g.H) * (size_t)g.nchunk * P, ngram = (size_t)(g.B * g.H) * P;
+  char *scr = (char *)fz_cuda_scratch(be, sizeof(double) * (npart + ngram) + sizeof(float) * nm, err);
+  if (!scr) return err ? (int)err->code : FZ_ENOMEM;
+  g.part = (double *)scr;
+  g.gram = g.part + npart;
+  g.M = (float *)(g.gram + ngram);
   cudaStream_t s = fz_cuda_stream(be);
+  if (g.nchunk > 0) {
+    FZ_LAUNCH(k_chattn_gram_part, dim3((unsigned)g.nchunk, (unsigned)(g.B * g.H)), 128, 2 * sizeof(float) * (size_t)(g.nc * g.d), s)(g);
+    int rc = fz_cuda_check_launch(be, "channel attention Gram kernel", err);
+    if (rc) return rc;
+  }
+  FZ_LAUNCH(k_chattn_gram_sum, fz_cuda_blocks((int64_t)ngram, FZ_EW_THREADS, FZ_EW_MAX_BLOCKS), FZ_EW_THREADS, 0, s)(g);
+  int rc0 = fz_cuda_check_launch(be, "channel attention Gram sum kernel", err);
+  if (rc0) return rc0;
   int64_t rows = g.B * g.H * g.d;
   FZ_LAUNCH(k_chattn_logits, (unsigned)(rows < 65535 ? rows : 65535), 128, (size_t)g.d * sizeof(double), s)(g);
   int rc = fz_cuda_check_launch(be, "channel attention logits kernel", err);
