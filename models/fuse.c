@@ -33,6 +33,28 @@ static void crop(float *dst, const float *src, int c, int H, int W, int64_t y0, 
       memcpy(dst + ((int64_t)k * th + y) * tw, src + ((int64_t)k * H + y0 + y) * W + x0, (size_t)tw * sizeof *dst);
 }
 
+// Host staging for one batch: the inputs cut from the scene and the outputs read back.
+typedef struct stage {
+  float *pan, *lms, *ms, *out;
+} stage;
+
+// Cuts the tiles of batch i0..i0+nb of the plan into st (PAN, and LMS / MS when the model reads them).
+static void cut_batch(const fz_tiler *t, const stage *st, const int64_t *ys, const int64_t *xs, int64_t i0, int nb, int th, int tw,
+                      int use_lms, int use_ms) {
+  const int C = t->C, r = t->I->ratio;
+  const size_t per_img = (size_t)C * th * tw, per_ms = (size_t)C * (th / r) * (tw / r), per_pan = (size_t)th * tw;
+  for (int b = 0; b < nb; b++) {
+    int64_t y = ys[i0 + b], x = xs[i0 + b];
+    crop(st->pan + b * per_pan, t->pan, 1, t->H, t->W, y, x, th, tw);
+    if (use_lms) crop(st->lms + b * per_img, t->lms, C, t->H, t->W, y, x, th, tw);
+    if (use_ms) crop(st->ms + b * per_ms, t->ms, C, t->H / r, t->W / r, y / r, x / r, th / r, tw / r);
+  }
+}
+
+// Runs the plan's n tiles in batches, double-buffered: batch k's upload and forward are issued, then the host
+// hands batch k-1's outputs to the sink and cuts batch k+1 while the device computes, then reads batch k back.
+// On a backend with page-locked staging (host_alloc: CUDA) the uploads return at once, so that host work
+// overlaps the forward; elsewhere the same order runs one step after another. Results do not depend on it.
 int fz_tiler_run(fz_tiler *t, const int64_t *ys, const int64_t *xs, int64_t n, int th, int tw, fz_tile_sink sink, void *ctx,
                  fz_err *err) {
   const fz_model_info *I = t->I;
@@ -42,37 +64,54 @@ int fz_tiler_run(fz_tiler *t, const int64_t *ys, const int64_t *xs, int64_t n, i
   int use_ms = (I->inputs & FZ_MODEL_IN_MS) != 0, use_lms = (I->inputs & FZ_MODEL_IN_LMS) != 0;
   int64_t s_pan[4] = {B, 1, th, tw}, s_img[4] = {B, C, th, tw}, s_ms[4] = {B, C, th / r, tw / r};
   fz_tensor pan = {0}, lms = {0}, ms = {0}, out = {0};
-  size_t per_img = (size_t)C * th * tw, per_ms = (size_t)C * (th / r) * (tw / r), per_pan = (size_t)th * tw;
-  float *host = malloc(((size_t)B * (per_img + per_ms + per_pan)) * sizeof *host);
-  int rc = host ? FZ_OK : fz_fail(err, FZ_ENOMEM, "out of memory staging %d tiles of %dx%d", B, th, tw);
+  const size_t per_img = (size_t)C * th * tw, per_ms = (size_t)C * (th / r) * (tw / r), per_pan = (size_t)th * tw;
+  const size_t per_set = (size_t)B * (per_pan + 2 * per_img + per_ms);  // pan, lms, out, ms of one batch
+  const int pinned = be->host_alloc && be->host_free;
+  float *host = pinned ? be->host_alloc(be, 2 * per_set * sizeof *host, err) : malloc(2 * per_set * sizeof *host);
+  int rc = host ? FZ_OK : pinned ? err->code : fz_fail(err, FZ_ENOMEM, "out of memory staging 2 x %d tiles of %dx%d", B, th, tw);
+  stage st[2];
+  for (int k = 0; k < 2 && host; k++) {
+    float *h = host + (size_t)k * per_set;
+    st[k].pan = h;
+    st[k].lms = h + (size_t)B * per_pan;
+    st[k].out = st[k].lms + (size_t)B * per_img;
+    st[k].ms = st[k].out + (size_t)B * per_img;
+  }
   if (!rc) rc = fz_tensor_alloc(&pan, be, FZ_F32, 4, s_pan, err);
   if (!rc) rc = fz_tensor_alloc(&out, be, FZ_F32, 4, s_img, err);
   if (!rc && use_lms) rc = fz_tensor_alloc(&lms, be, FZ_F32, 4, s_img, err);
   if (!rc && use_ms) rc = fz_tensor_alloc(&ms, be, FZ_F32, 4, s_ms, err);
-  for (int64_t i0 = 0; !rc && i0 < n; i0 += B) {
-    int nb = (int)(n - i0 < B ? n - i0 : B);
+  const int64_t nbatch = (n + B - 1) / B;
+  if (!rc && nbatch > 0) cut_batch(t, &st[0], ys, xs, 0, (int)(n < B ? n : B), th, tw, use_lms, use_ms);
+  for (int64_t k = 0; !rc && k < nbatch; k++) {
+    const int64_t i0 = k * B;
+    const int nb = (int)(n - i0 < B ? n - i0 : B);
+    const stage *cur = &st[k & 1], *prev = &st[(k + 1) & 1];
     fz_tensor vp = pan, vl = lms, vm = ms, vo = out;  // views with nb images (a prefix of the buffers)
     vp.shape[0] = vl.shape[0] = vm.shape[0] = vo.shape[0] = nb;
-    float *hp = host, *hl = host + (size_t)B * per_pan, *hm = hl + (size_t)B * per_img;
-    for (int b = 0; b < nb; b++) {
-      int64_t y = ys[i0 + b], x = xs[i0 + b];
-      crop(hp + b * per_pan, t->pan, 1, t->H, t->W, y, x, th, tw);
-      if (use_lms) crop(hl + b * per_img, t->lms, C, t->H, t->W, y, x, th, tw);
-      if (use_ms) crop(hm + b * per_ms, t->ms, C, t->H / r, t->W / r, y / r, x / r, th / r, tw / r);
-    }
-    rc = fz_tensor_upload(&vp, hp, (size_t)nb * per_pan * sizeof *host, err);
-    if (!rc && use_lms) rc = fz_tensor_upload(&vl, hl, (size_t)nb * per_img * sizeof *host, err);
-    if (!rc && use_ms) rc = fz_tensor_upload(&vm, hm, (size_t)nb * per_ms * sizeof *host, err);
+    rc = fz_tensor_upload(&vp, cur->pan, (size_t)nb * per_pan * sizeof *host, err);
+    if (!rc && use_lms) rc = fz_tensor_upload(&vl, cur->lms, (size_t)nb * per_img * sizeof *host, err);
+    if (!rc && use_ms) rc = fz_tensor_upload(&vm, cur->ms, (size_t)nb * per_ms * sizeof *host, err);
     fz_pan_inputs in = {use_ms ? &vm : NULL, use_lms ? &vl : NULL, &vp};
     if (!rc) rc = fz_model_forward(t->m, &in, &vo, err);
-    if (!rc) rc = fz_tensor_download(&vo, hl, (size_t)nb * per_img * sizeof *host, err);
     if (rc) break;
-    for (int b = 0; b < nb; b++) sink(ctx, i0 + b, hl + b * per_img);
-    t->done += nb;
-    if (t->o->progress) t->o->progress(t->o->progress_ctx, t->done, t->total);
+    if (k > 0) {  // while batch k computes: the sink takes batch k-1, and batch k+1 is cut
+      const int64_t p0 = i0 - B;
+      for (int b = 0; b < B; b++) sink(ctx, p0 + b, prev->out + b * per_img);
+      t->done += B;
+      if (t->o->progress) t->o->progress(t->o->progress_ctx, t->done, t->total);
+    }
+    if (k + 1 < nbatch) cut_batch(t, prev, ys, xs, i0 + B, (int)(n - i0 - B < B ? n - i0 - B : B), th, tw, use_lms, use_ms);
+    rc = fz_tensor_download(&vo, cur->out, (size_t)nb * per_img * sizeof *host, err);
+    if (!rc && k + 1 == nbatch) {  // the last batch
+      for (int b = 0; b < nb; b++) sink(ctx, i0 + b, cur->out + b * per_img);
+      t->done += nb;
+      if (t->o->progress) t->o->progress(t->o->progress_ctx, t->done, t->total);
+    }
   }
   fz_tensor_free(&pan); fz_tensor_free(&lms); fz_tensor_free(&ms); fz_tensor_free(&out);
-  free(host);
+  if (pinned) { if (host) be->host_free(be, host); }
+  else free(host);
   return rc;
 }
 

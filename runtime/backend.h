@@ -19,6 +19,10 @@ struct fz_backend {
   int (*upload)(const fz_backend *be, void *dst, const void *host_src, size_t nbytes, fz_err *err);
   int (*download)(const fz_backend *be, void *host_dst, const void *src, size_t nbytes, fz_err *err);
   int (*sync)(const fz_backend *be, fz_err *err);
+  // optional: page-locked host memory for staging transfers (uploads from it return at once and overlap the host's
+  // next work; models/fuse.c double-buffers tiles in it). NULL: the caller uses malloc.
+  void *(*host_alloc)(const fz_backend *be, size_t nbytes, fz_err *err);
+  void (*host_free)(const fz_backend *be, void *p);
   // ops (f32 unless stated). Shapes are checked by the fz_op_* wrappers in backend.c.
   // out = sum_i coef[i] * xs[i]; all n tensors share out's numel. out may alias any xs[i].
   int (*lincomb)(const fz_backend *be, fz_tensor *out, int n, const float *coef, const fz_tensor *const *xs, fz_err *err);

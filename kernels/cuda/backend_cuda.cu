@@ -123,6 +123,28 @@ static int cuda_download(const fz_backend *be, void *dst, const void *src, size_
   return e == cudaSuccess ? FZ_OK : fz_cuda_fail(be, e, "download (cudaMemcpyAsync device to host)", err);
 }
 
+// Page-locked host memory of nbytes (cudaMallocHost), for staging transfers; NULL + err on failure.
+static void *cuda_host_alloc(const fz_backend *be, size_t nbytes, fz_err *err) {
+  if (enter(be, err)) return NULL;
+  void *p = NULL;
+  cudaError_t e = cudaMallocHost(&p, nbytes ? nbytes : 1);
+  if (e != cudaSuccess) {
+    fz_cuda_fail(be, e, "pinned host allocation (cudaMallocHost)", err);
+    cudaGetLastError();
+    return NULL;
+  }
+  fz_cuda_ctx_of(be)->pinned_allocs++;
+  return p;
+}
+
+// Frees memory from cuda_host_alloc (waits for the transfers that use it, as cudaFreeHost does).
+static void cuda_host_free(const fz_backend *be, void *p) {
+  if (p && cudaFreeHost(p) != cudaSuccess) cudaGetLastError();
+}
+
+// Page-locked host buffers handed out by be's host_alloc so far (tests check that fz_fuse_scene stages through them).
+extern "C" unsigned long long fz_cuda_pinned_allocs(const fz_backend *be) { return fz_cuda_ctx_of(be)->pinned_allocs; }
+
 // Waits for every op issued on be.
 static int cuda_sync(const fz_backend *be, fz_err *err) {
   if (enter(be, err)) return err ? (int)err->code : FZ_EINTERNAL;
@@ -197,6 +219,8 @@ extern "C" const fz_backend *fz_backend_cuda(int device, fz_err *err) {
   tmp.upload = cuda_upload;
   tmp.download = cuda_download;
   tmp.sync = cuda_sync;
+  tmp.host_alloc = cuda_host_alloc;
+  tmp.host_free = cuda_host_free;
   fz_cuda_fill_core(&tmp);
   fz_cuda_fill_nn(&tmp);
   fz_cuda_fill_seq(&tmp);

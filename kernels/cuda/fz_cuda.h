@@ -68,6 +68,7 @@ typedef struct fz_cuda_ctx {
   size_t scratch_bytes;
   char name[16];        // "cuda:N"
   struct fz_cuda_libs *libs;  // cuDNN handle, cuFFT plan cache and routing (libs.cu); NULL: hand-written kernels only
+  unsigned long long pinned_allocs;  // page-locked host buffers handed out (host_alloc; tests check the path is taken)
 } fz_cuda_ctx;
 
 // The context of a CUDA backend table.
