@@ -2,6 +2,7 @@
 // hyper-parameters), the sampler hooks (bridge_ode 1 step by default, bridge_sde; other processes refused) and the
 // model callback x̂0 = lms + condunet(x_n, cat[lms, pan], n) driven by fz_sample. See sb_pan.h.
 #include "sb_pan.h"
+#include "gen_graph.h"
 #include "condunet.h"
 #include "model_internal.h"
 #include <stdio.h>
@@ -75,8 +76,15 @@ int fz_sb_pan_denoise(fz_pan_model *m, const fz_tensor *x_t, const fz_tensor *lm
 typedef struct sp_call {
   fz_pan_model *m;
   const fz_tensor *lms, *pan;
-  float *t;  // [N] host time inputs
+  float *t;         // [N] time inputs (page-locked host memory when the backend has it)
+  fz_gen_graph gg;  // the run's network calls as CUDA graph launches (gen_graph.h)
 } sp_call;
+
+// The device part of a network call (gen_graph.h): out = x̂0(x_t) at the times in c->t.
+static int sp_net(void *ctx, const fz_tensor *x_t, fz_tensor *out, fz_err *err) {
+  sp_call *c = ctx;
+  return fz_sb_pan_denoise(c->m, x_t, c->lms, c->pan, c->t, out, err);
+}
 
 // The sampler callback: out = x̂0 = lms + condunet(x_t, cat[lms, pan], t_model) (FZ_PRED_X0).
 static int sp_model_fn(void *user, const fz_tensor *x_t, double t_model, const fz_tensor *cond, const fz_point *pt,
@@ -85,7 +93,7 @@ static int sp_model_fn(void *user, const fz_tensor *x_t, double t_model, const f
   (void)pt;
   sp_call *c = user;
   for (int64_t b = 0; b < x_t->shape[0]; b++) c->t[b] = (float)t_model;
-  return fz_sb_pan_denoise(c->m, x_t, c->lms, c->pan, c->t, out, err);
+  return fz_gen_graph_call(&c->gg, sp_net, c, x_t, out, err);
 }
 
 // The gen hook sample: the bridge sampler from x = lms (or the injected x_T) on a tile batch.
@@ -105,16 +113,18 @@ static int sp_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *
   cfg.beta_end = s->beta_max;
   cfg.train_steps = s->T;
   cfg.start = FZ_START_PRIOR;
-  float *t = malloc((size_t)out->shape[0] * sizeof *t);
-  if (!t) return fz_fail(err, FZ_ENOMEM, "out of memory");
-  sp_call call = {m, in->lms, in->pan, t};
+  float *t = fz_gen_host_floats(m, (size_t)out->shape[0], err);
+  if (!t) return err->code;
+  sp_call call = {m, in->lms, in->pan, t, {0}};
+  fz_gen_graph_init(&call.gg, m);
   fz_model model = {sp_model_fn, &call, FZ_PRED_X0, m->gen.tin, 1, 0};
   fz_sample_inputs si;
   memset(&si, 0, sizeof si);
   si.prior = x_T ? x_T : in->lms;  // x1 of the bridge: the LMS (an injected x_T replaces only the start state)
   si.image_index = image_index;
   int rc = fz_sample(m->be, &model, &cfg, &si, m->gen.seed, on_step, step_user, out, err);
-  free(t);
+  fz_gen_graph_free(&call.gg);
+  fz_gen_host_free(m, t);
   return rc ? fz_wrap(err, "%s (sb_pan %s)", m->display, fz_sampler_name(cfg.sampler)) : FZ_OK;
 }
 

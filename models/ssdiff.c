@@ -3,6 +3,7 @@
 // through the sampler layer, and whole-scene sampling tile by tile through fz_fuse_scene.
 // The network itself is in ssdiff_net.c. See ssdiff.h and docs/MODELS_GENERATIVE.md.
 #include "ssdiff_internal.h"
+#include "gen_graph.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +61,16 @@ int fz_ssdiff_set_sampler(fz_pan_model *m, const fz_sampler_config *cfg, fz_time
 typedef struct sd_call {
   fz_pan_model *m;
   const fz_tensor *lms, *pan, *ms;
-  float *t;  // [N] host timesteps
+  float *t;         // [N] timesteps (page-locked host memory when the backend has it)
+  fz_gen_graph gg;  // the run's network calls as CUDA graph launches (gen_graph.h)
 } sd_call;
+
+// The device part of a network call (gen_graph.h): out = SSNet(lms, pan, ms, x_t, t) + lms.
+static int sd_net(void *ctx, const fz_tensor *x_t, fz_tensor *out, fz_err *err) {
+  sd_call *c = ctx;
+  if (fz_ssdiff_net(c->m, c->lms, c->pan, c->ms, x_t, c->t, out, err)) return err->code;
+  return fz_add(c->m, out, out, c->lms, err);
+}
 
 // The sampler callback: out = x0 prediction = SSNet(lms, pan, ms, x_t, t_model) + lms (pred_xstart before the clamp).
 static int sd_model_fn(void *user, const fz_tensor *x_t, double t_model, const fz_tensor *cond, const fz_point *pt,
@@ -70,9 +79,9 @@ static int sd_model_fn(void *user, const fz_tensor *x_t, double t_model, const f
   (void)pt;
   sd_call *c = user;
   for (int64_t b = 0; b < x_t->shape[0]; b++) c->t[b] = (float)t_model;
-  if (fz_ssdiff_net(c->m, c->lms, c->pan, c->ms, x_t, c->t, out, err)) return err->code;
+  if (fz_gen_graph_call(&c->gg, sd_net, c, x_t, out, err)) return err->code;
   fz_gen_count(c->m, (uint64_t)x_t->shape[0]);
-  return fz_add(c->m, out, out, c->lms, err);
+  return FZ_OK;
 }
 
 // The gen hook sample: the released sampler loop around SSNet (x0 = net + lms) on a tile batch.
@@ -96,16 +105,18 @@ static int sd_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *
   } else if (cfg.start == FZ_START_SDEDIT || cfg.start == FZ_START_PRIOR) {
     prior = in->lms;
   }
-  float *t = malloc((size_t)out->shape[0] * sizeof *t);
-  if (!t) return fz_fail(err, FZ_ENOMEM, "out of memory");
-  sd_call call = {m, in->lms, in->pan, in->ms, t};
+  float *t = fz_gen_host_floats(m, (size_t)out->shape[0], err);
+  if (!t) return err->code;
+  sd_call call = {m, in->lms, in->pan, in->ms, t, {0}};
+  fz_gen_graph_init(&call.gg, m);
   fz_model model = {sd_model_fn, &call, FZ_PRED_X0, m->gen.tin, 1, 0};
   fz_sample_inputs si;
   memset(&si, 0, sizeof si);
   si.prior = prior;
   si.image_index = image_index;
   int rc = fz_sample(m->be, &model, &cfg, &si, m->gen.seed, on_step, step_user, out, err);
-  free(t);
+  fz_gen_graph_free(&call.gg);
+  fz_gen_host_free(m, t);
   return rc ? fz_wrap(err, "%s (ssdiff %s)", m->display, fz_sampler_name(cfg.sampler)) : FZ_OK;
 }
 

@@ -6,6 +6,8 @@
 // and keep the inputs and outputs in the same device buffers between launches (the graph holds pointers;
 // refill the inputs in place). Under the emulation, kernels/cuda/simt/simt_graph.h implements capture.
 #include "cuda_ops.h"
+#include "cuda_graph.h"
+#include <string.h>
 #include <stdlib.h>
 
 struct fz_cuda_graph {
@@ -55,3 +57,5 @@ extern "C" void fz_cuda_graph_free(fz_cuda_graph *g) {
   cudaGraphDestroy(g->graph);
   free(g);
 }
+
+extern "C" int fz_backend_is_cuda(const fz_backend *be) { return be && be->name && !strncmp(be->name, "cuda:", 5); }

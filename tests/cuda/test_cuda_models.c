@@ -13,6 +13,7 @@
 #include "../../models/cannet.h"
 #include "../../models/ssdiff.h"
 #include "../../models/generative.h"
+#include "../../models/gen_graph.h"
 #include <stdio.h>
 #include <time.h>
 
@@ -298,3 +299,45 @@ static void generative_cpu_vs_cuda(fz_tctx *t_, const char *model, const char *i
 TEST(cuda_model_pan_otfm_onestep) { generative_cpu_vs_cuda(t_, "condunet_random.safetensors", "otfm_parity.safetensors", FZ_SAMPLER_ONESTEP, 1); }
 TEST(cuda_model_pan_otfm_heun4) { generative_cpu_vs_cuda(t_, "condunet_random.safetensors", "otfm_parity.safetensors", FZ_SAMPLER_HEUN, 4); }
 TEST(cuda_model_sb_pan_sde5) { generative_cpu_vs_cuda(t_, "sb_random.safetensors", "sb_parity.safetensors", FZ_SAMPLER_BRIDGE_SDE, 5); }
+
+// A sampling run's network calls as CUDA graph launches (models/gen_graph.h): the first call runs directly, the
+// second is captured and launched, the rest are launches (calls − 1 launches). Oracle: the same run with
+// FZ_CUDA_GRAPHS=0 (every call direct), bit for bit, for PAN-OTFM (Heun, 4 steps: 7 network calls, the last step
+// without its correction) and the bridge (SDE, 5 steps: Philox noise between the calls); the launch counter shows
+// the graph path was taken. (SSDiff's runs take the same path: cuda_model_ssdiff_ddim.)
+static void graph_vs_direct(fz_tctx *t_, const char *model, const char *inputs, fz_sampler_kind kind, int steps, uint64_t want_launches) {
+  char wpath[600], gpath[600], why[1200];
+  if (!golden_path(model, wpath, sizeof wpath) || !golden_path(inputs, gpath, sizeof gpath))
+    SKIP("tests/golden/%s or %s is missing", model, inputs);
+  const fz_backend *cu = cuda_or_skip(why, sizeof why);
+  if (!cu) SKIP("%s", why);
+  fz_err err = {0};
+  fz_weights g;
+  CHECK_OK(fz_weights_load(gpath, &g, &err), &err);
+  float *out[2] = {NULL, NULL};
+  int64_t n[2] = {0, 0};
+  int rc = FZ_OK;
+  uint64_t launches[2] = {0, 0};
+  for (int k = 0; k < 2 && !rc; k++) {  // k = 0: graphs off; 1: on
+    setenv("FZ_CUDA_GRAPHS", k ? "1" : "0", 1);
+    const uint64_t l0 = fz_gen_graph_launches();
+    rc = generative_run(cu, wpath, &g, kind, steps, &out[k], &n[k], &err);
+    launches[k] = fz_gen_graph_launches() - l0;
+  }
+  unsetenv("FZ_CUDA_GRAPHS");
+  fz_weights_free(&g);
+  int same = !rc && n[0] == n[1] && n[0] > 0 && !memcmp(out[0], out[1], (size_t)n[0] * sizeof(float));
+  free(out[0]);
+  free(out[1]);
+  CHECKF(!rc, "%s: %s", model, err.msg);
+  printf("     %-24s %s %d steps: %llu graph launches, output %s the direct run's\n", model, fz_sampler_name(kind), steps,
+         (unsigned long long)launches[1], same ? "identical to" : "DIFFERENT from");
+  CHECKF(launches[0] == 0 && launches[1] == want_launches, "graph launches: %llu with graphs off, %llu on (expected %llu)",
+         (unsigned long long)launches[0], (unsigned long long)launches[1], (unsigned long long)want_launches);
+  CHECK(same);
+}
+
+TEST(cuda_sampler_graph_pan_otfm_heun4) {
+  graph_vs_direct(t_, "condunet_random.safetensors", "otfm_parity.safetensors", FZ_SAMPLER_HEUN, 4, 6);
+}
+TEST(cuda_sampler_graph_sb_pan_sde5) { graph_vs_direct(t_, "sb_random.safetensors", "sb_parity.safetensors", FZ_SAMPLER_BRIDGE_SDE, 5, 4); }

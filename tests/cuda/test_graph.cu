@@ -8,11 +8,7 @@ extern "C" {
 }
 #include <math.h>
 
-typedef struct fz_cuda_graph fz_cuda_graph;
-extern "C" int fz_cuda_graph_begin(const fz_backend *be, fz_err *err);
-extern "C" int fz_cuda_graph_end(const fz_backend *be, fz_cuda_graph **out, fz_err *err);
-extern "C" int fz_cuda_graph_launch(const fz_backend *be, const fz_cuda_graph *g, fz_err *err);
-extern "C" void fz_cuda_graph_free(fz_cuda_graph *g);
+#include "cuda_graph.h"
 
 // y = gelu(x·w1ᵀ + b1) then z = y·w2ᵀ (linear + act + cuBLAS batched GEMM path + a copy): a small network call.
 static int net(const fz_backend *be, fz_tensor *z, const fz_tensor *x, const fz_tensor *w1, const fz_tensor *b1, fz_tensor *y,

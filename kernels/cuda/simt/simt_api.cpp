@@ -523,9 +523,12 @@ cudaError_t cudaMemcpy(void *dst, const void *src, size_t n, cudaMemcpyKind kind
 }
 cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t n, cudaMemcpyKind kind, cudaStream_t s) {
   if (!fz_simt::api_stream_ok(s)) return api_record(cudaErrorInvalidResourceHandle, false, "cudaMemcpyAsync: stream %p is not live", (void *)s);
-  if (fz_simt::capturing(s))  // (simt_graph.h)
-    return fz_simt::capture_node(s, [=]() { return fz_simt::do_copy(dst, src, n, kind, "cudaMemcpyAsync"); }, "cudaMemcpyAsync");
   bool host_pageable = n && dst && src && fz_simt::async_host_pageable(dst, src, kind);
+  if (fz_simt::capturing(s)) {  // (simt_graph.h) a graph's copy node reads / writes its host side at each launch
+    if (host_pageable)          // so the host side must be page-locked; a pageable copy cannot be captured
+      return fz_simt::capture_invalidate(s, "cudaMemcpyAsync with pageable host memory");
+    return fz_simt::capture_node(s, [=]() { return fz_simt::do_copy(dst, src, n, kind, "cudaMemcpyAsync"); }, "cudaMemcpyAsync");
+  }
   if (host_pageable) fz_simt::g_pageable++;
   if (fz_simt::deferring(s)) {
     if (host_pageable) {  // as on a GPU: synchronous with respect to the host, after the stream's earlier work
