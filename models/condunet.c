@@ -252,6 +252,17 @@ static int other(const fz_condunet *u, int cur) { return cur == u->slot0 + U_A ?
 
 int fz_condunet_forward(fz_pan_model *m, const fz_condunet *u, const fz_tensor *x_t, const fz_tensor *const *cond, int ncond,
                         const float *t, fz_tensor *out, fz_err *err) {
+  if (!x_t || !x_t->data || x_t->ndim != 4)
+    return fz_fail(err, FZ_EINVAL, "%s (condunet): x_t must be an f32 [B, %d, H, W] tensor", m->display, u->cfg.in_ch);
+  if (!t) return fz_fail(err, FZ_EINVAL, "%s (condunet): the time inputs are missing", m->display);
+  int64_t sb[1] = {x_t->shape[0]};
+  fz_tensor tt;
+  if (fz_tmp(m, u->slot0 + U_T, 1, sb, &tt, err) || fz_tensor_upload(&tt, t, (size_t)sb[0] * sizeof *t, err)) return err->code;
+  return fz_condunet_forward_dev(m, u, x_t, cond, ncond, &tt, out, err);
+}
+
+int fz_condunet_forward_dev(fz_pan_model *m, const fz_condunet *u, const fz_tensor *x_t, const fz_tensor *const *cond, int ncond,
+                            const fz_tensor *t_dev, fz_tensor *out, fz_err *err) {
   const fz_backend *be = m->be;
   const fz_condunet_cfg *c = &u->cfg;
   int s0 = u->slot0, L = c->levels;
@@ -280,15 +291,15 @@ int fz_condunet_forward(fz_pan_model *m, const fz_condunet *u, const fz_tensor *
       out->shape[2] != H || out->shape[3] != W)
     return fz_fail(err, FZ_EINVAL, "%s (condunet): out is %s; expected f32 %s", m->display,
                    out ? fz_shape_str(out->ndim, out->shape, a, sizeof a) : "missing", fz_shape_str(4, so, b, sizeof b));
-  if (!t) return fz_fail(err, FZ_EINVAL, "%s (condunet): the time inputs are missing", m->display);
+  if (!t_dev || !t_dev->data || t_dev->dtype != FZ_F32 || t_dev->ndim != 1 || t_dev->shape[0] != B)
+    return fz_fail(err, FZ_EINVAL, "%s (condunet): the time inputs must be an f32 [%lld] device tensor", m->display, (long long)B);
   // emb = temb.2(SiLU(temb.0(sinusoid(t)))); ea = SiLU(emb)
-  int64_t sb[1] = {B}, st[2] = {B, c->width}, se[2] = {B, 4 * (int64_t)c->width};
-  fz_tensor tt, temb, t1, emb, ea;
+  int64_t st[2] = {B, c->width}, se[2] = {B, 4 * (int64_t)c->width};
+  fz_tensor temb, t1, emb, ea;
   fz_temb_params tp = {0};
-  if (fz_tmp(m, s0 + U_T, 1, sb, &tt, err) || fz_tensor_upload(&tt, t, (size_t)B * sizeof *t, err) ||
-      fz_tmp(m, s0 + U_TEMB, 2, st, &temb, err) || fz_tmp(m, s0 + U_T1, 2, se, &t1, err) ||
+  if (fz_tmp(m, s0 + U_TEMB, 2, st, &temb, err) || fz_tmp(m, s0 + U_T1, 2, se, &t1, err) ||
       fz_tmp(m, s0 + U_EMB, 2, se, &emb, err) || fz_tmp(m, s0 + U_EA, 2, se, &ea, err) ||
-      fz_op_timestep_embedding(be, &temb, &tt, &tp, err) ||
+      fz_op_timestep_embedding(be, &temb, t_dev, &tp, err) ||
       fz_op_linear(be, &t1, &temb, u->te0w, u->te0b, FZ_ACT_SILU, 0, 0, err) ||
       fz_op_linear(be, &emb, &t1, u->te2w, u->te2b, FZ_ACT_NONE, 0, 0, err) || fz_op_act(be, &ea, &emb, FZ_ACT_SILU, 0, 0, err))
     return err->code;

@@ -66,6 +66,9 @@ int fz_condunet_load(fz_pan_model *m, fz_condunet *u, const fz_condunet_cfg *cfg
 // floats fed to the sinusoid as given). H, W multiples of 2^(levels-1). out is the caller's (not a pool slot).
 int fz_condunet_forward(fz_pan_model *m, const fz_condunet *u, const fz_tensor *x_t, const fz_tensor *const *cond, int ncond,
                         const float *t, fz_tensor *out, fz_err *err);
+// The same with the times already on the device: t_dev f32 [B] (a sampler's CUDA graph reads them there).
+int fz_condunet_forward_dev(fz_pan_model *m, const fz_condunet *u, const fz_tensor *x_t, const fz_tensor *const *cond, int ncond,
+                            const fz_tensor *t_dev, fz_tensor *out, fz_err *err);
 // H and W of a forward must be multiples of this (2^(levels-1)).
 int fz_condunet_multiple(const fz_condunet *u);
 

@@ -51,15 +51,6 @@ int fz_pan_otfm_net(fz_pan_model *m, const fz_tensor *x_s, const fz_tensor *lms,
   return rc;
 }
 
-// The network on shapes already checked by the sampler, with the network times t (= s·time_scale) in a host
-// buffer the caller owns (page-locked in a sampling run, so that a CUDA graph can read it).
-static int po_net_t(fz_pan_model *m, const fz_tensor *x_s, const fz_tensor *lms, const fz_tensor *pan, const float *t,
-                    fz_tensor *out, fz_err *err) {
-  pan_otfm *p = m->priv;
-  const fz_tensor *cond[2] = {lms, pan};
-  return fz_condunet_forward(m, &p->net, x_s, cond, 2, t, out, err);
-}
-
 int fz_pan_otfm_source(fz_pan_model *m, const fz_tensor *lms, uint64_t seed, uint64_t image_index, fz_tensor *x0, fz_err *err) {
   if (!fz_is_pan_otfm(m)) return fz_fail(err, FZ_EINVAL, "pan_otfm source: the model is not a PAN-OTFM model");
   pan_otfm *p = m->priv;
@@ -114,14 +105,16 @@ static int po_check_sampler(fz_pan_model *m, fz_sampler_config *c, fz_time_input
 typedef struct po_call {
   fz_pan_model *m;
   const fz_tensor *lms, *pan;
-  float *t;         // [N] network times (page-locked host memory when the backend has it)
+  float *t;         // [N] network times (host)
   fz_gen_graph gg;  // the run's network calls as CUDA graph launches (gen_graph.h)
 } po_call;
 
-// The device part of a network call (gen_graph.h): out = v_θ(x_t) at the times in c->t.
-static int po_net(void *ctx, const fz_tensor *x_t, fz_tensor *out, fz_err *err) {
+// The device part of a network call (gen_graph.h): out = v_θ(x_t) at the network times t_dev (= s·time_scale).
+static int po_net(void *ctx, const fz_tensor *x_t, const fz_tensor *t_dev, fz_tensor *out, fz_err *err) {
   po_call *c = ctx;
-  return po_net_t(c->m, x_t, c->lms, c->pan, c->t, out, err);
+  pan_otfm *p = c->m->priv;
+  const fz_tensor *cond[2] = {c->lms, c->pan};
+  return fz_condunet_forward_dev(c->m, &p->net, x_t, cond, 2, t_dev, out, err);
 }
 
 // The sampler callback: out = v_θ(x, s) with s = t_model / time_scale (the sampler feeds time_scale·(1 − t)).
@@ -135,7 +128,7 @@ static int po_model_fn(void *user, const fz_tensor *x_t, double t_model, const f
     const float sb = (float)(t_model / p->info.time_scale);
     c->t[b] = (float)(sb * p->info.time_scale);
   }
-  if (fz_gen_graph_call(&c->gg, po_net, c, x_t, out, err)) return err->code;
+  if (fz_gen_graph_call(&c->gg, po_net, c, x_t, c->t, out, err)) return err->code;
   fz_gen_count(c->m, (uint64_t)x_t->shape[0]);
   return FZ_OK;
 }
@@ -163,8 +156,8 @@ static int po_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *
   fz_sampler_config cfg = m->gen.cfg;
   cfg.start = FZ_START_PRIOR;
   if (need4(m, in->pan, "pan", out->shape[0], 1, out->shape[2], out->shape[3], err)) return err->code;
-  float *t = fz_gen_host_floats(m, (size_t)out->shape[0], err);
-  if (!t) return err->code;
+  float *t = malloc((size_t)out->shape[0] * sizeof *t);
+  if (!t) return fz_fail(err, FZ_ENOMEM, "out of memory");
   po_call call = {m, in->lms, in->pan, t, {0}};
   fz_gen_graph_init(&call.gg, m);
   fz_model model = {po_model_fn, &call, FZ_PRED_VELOCITY, m->gen.tin, p->info.time_scale, 1};
@@ -174,7 +167,7 @@ static int po_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *
   si.image_index = image_index;
   int rc = fz_sample(m->be, &model, &cfg, &si, m->gen.seed, on_step, step_user, out, err);
   fz_gen_graph_free(&call.gg);
-  fz_gen_host_free(m, t);
+  free(t);
   return rc ? fz_wrap(err, "%s (pan_otfm %s)", m->display, fz_sampler_name(cfg.sampler)) : FZ_OK;
 }
 

@@ -76,14 +76,17 @@ int fz_sb_pan_denoise(fz_pan_model *m, const fz_tensor *x_t, const fz_tensor *lm
 typedef struct sp_call {
   fz_pan_model *m;
   const fz_tensor *lms, *pan;
-  float *t;         // [N] time inputs (page-locked host memory when the backend has it)
+  float *t;         // [N] time inputs (host)
   fz_gen_graph gg;  // the run's network calls as CUDA graph launches (gen_graph.h)
 } sp_call;
 
-// The device part of a network call (gen_graph.h): out = x̂0(x_t) at the times in c->t.
-static int sp_net(void *ctx, const fz_tensor *x_t, fz_tensor *out, fz_err *err) {
+// The device part of a network call (gen_graph.h): out = x̂0 = lms + condunet(x_t, cat[lms, pan], t_dev).
+static int sp_net(void *ctx, const fz_tensor *x_t, const fz_tensor *t_dev, fz_tensor *out, fz_err *err) {
   sp_call *c = ctx;
-  return fz_sb_pan_denoise(c->m, x_t, c->lms, c->pan, c->t, out, err);
+  sb_pan *s = c->m->priv;
+  const fz_tensor *cond[2] = {c->lms, c->pan};
+  if (fz_condunet_forward_dev(c->m, &s->net, x_t, cond, 2, t_dev, out, err)) return fz_wrap(err, "%s (sb_pan)", c->m->display);
+  return fz_add(c->m, out, out, c->lms, err);
 }
 
 // The sampler callback: out = x̂0 = lms + condunet(x_t, cat[lms, pan], t_model) (FZ_PRED_X0).
@@ -93,7 +96,9 @@ static int sp_model_fn(void *user, const fz_tensor *x_t, double t_model, const f
   (void)pt;
   sp_call *c = user;
   for (int64_t b = 0; b < x_t->shape[0]; b++) c->t[b] = (float)t_model;
-  return fz_gen_graph_call(&c->gg, sp_net, c, x_t, out, err);
+  if (fz_gen_graph_call(&c->gg, sp_net, c, x_t, c->t, out, err)) return err->code;
+  fz_gen_count(c->m, (uint64_t)x_t->shape[0]);
+  return FZ_OK;
 }
 
 // The gen hook sample: the bridge sampler from x = lms (or the injected x_T) on a tile batch.
@@ -113,8 +118,8 @@ static int sp_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *
   cfg.beta_end = s->beta_max;
   cfg.train_steps = s->T;
   cfg.start = FZ_START_PRIOR;
-  float *t = fz_gen_host_floats(m, (size_t)out->shape[0], err);
-  if (!t) return err->code;
+  float *t = malloc((size_t)out->shape[0] * sizeof *t);
+  if (!t) return fz_fail(err, FZ_ENOMEM, "out of memory");
   sp_call call = {m, in->lms, in->pan, t, {0}};
   fz_gen_graph_init(&call.gg, m);
   fz_model model = {sp_model_fn, &call, FZ_PRED_X0, m->gen.tin, 1, 0};
@@ -124,7 +129,7 @@ static int sp_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *
   si.image_index = image_index;
   int rc = fz_sample(m->be, &model, &cfg, &si, m->gen.seed, on_step, step_user, out, err);
   fz_gen_graph_free(&call.gg);
-  fz_gen_host_free(m, t);
+  free(t);
   return rc ? fz_wrap(err, "%s (sb_pan %s)", m->display, fz_sampler_name(cfg.sampler)) : FZ_OK;
 }
 

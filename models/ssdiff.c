@@ -61,14 +61,14 @@ int fz_ssdiff_set_sampler(fz_pan_model *m, const fz_sampler_config *cfg, fz_time
 typedef struct sd_call {
   fz_pan_model *m;
   const fz_tensor *lms, *pan, *ms;
-  float *t;         // [N] timesteps (page-locked host memory when the backend has it)
+  float *t;         // [N] timesteps (host)
   fz_gen_graph gg;  // the run's network calls as CUDA graph launches (gen_graph.h)
 } sd_call;
 
 // The device part of a network call (gen_graph.h): out = SSNet(lms, pan, ms, x_t, t) + lms.
-static int sd_net(void *ctx, const fz_tensor *x_t, fz_tensor *out, fz_err *err) {
+static int sd_net(void *ctx, const fz_tensor *x_t, const fz_tensor *t_dev, fz_tensor *out, fz_err *err) {
   sd_call *c = ctx;
-  if (fz_ssdiff_net(c->m, c->lms, c->pan, c->ms, x_t, c->t, out, err)) return err->code;
+  if (fz_ssdiff_net_dev(c->m, c->lms, c->pan, c->ms, x_t, t_dev, out, err)) return err->code;
   return fz_add(c->m, out, out, c->lms, err);
 }
 
@@ -79,7 +79,7 @@ static int sd_model_fn(void *user, const fz_tensor *x_t, double t_model, const f
   (void)pt;
   sd_call *c = user;
   for (int64_t b = 0; b < x_t->shape[0]; b++) c->t[b] = (float)t_model;
-  if (fz_gen_graph_call(&c->gg, sd_net, c, x_t, out, err)) return err->code;
+  if (fz_gen_graph_call(&c->gg, sd_net, c, x_t, c->t, out, err)) return err->code;
   fz_gen_count(c->m, (uint64_t)x_t->shape[0]);
   return FZ_OK;
 }
@@ -105,8 +105,8 @@ static int sd_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *
   } else if (cfg.start == FZ_START_SDEDIT || cfg.start == FZ_START_PRIOR) {
     prior = in->lms;
   }
-  float *t = fz_gen_host_floats(m, (size_t)out->shape[0], err);
-  if (!t) return err->code;
+  float *t = malloc((size_t)out->shape[0] * sizeof *t);
+  if (!t) return fz_fail(err, FZ_ENOMEM, "out of memory");
   sd_call call = {m, in->lms, in->pan, in->ms, t, {0}};
   fz_gen_graph_init(&call.gg, m);
   fz_model model = {sd_model_fn, &call, FZ_PRED_X0, m->gen.tin, 1, 0};
@@ -116,7 +116,7 @@ static int sd_sample(fz_pan_model *m, const fz_pan_inputs *in, const fz_tensor *
   si.image_index = image_index;
   int rc = fz_sample(m->be, &model, &cfg, &si, m->gen.seed, on_step, step_user, out, err);
   fz_gen_graph_free(&call.gg);
-  fz_gen_host_free(m, t);
+  free(t);
   return rc ? fz_wrap(err, "%s (ssdiff %s)", m->display, fz_sampler_name(cfg.sampler)) : FZ_OK;
 }
 

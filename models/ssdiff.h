@@ -43,6 +43,9 @@ const fz_ssdiff_info *fz_ssdiff_get_info(const fz_pan_model *m);
 // out [N,C,H,W], the predicted residual x0 − lms. H, W multiples of 4.
 int fz_ssdiff_net(fz_pan_model *m, const fz_tensor *lms, const fz_tensor *pan, const fz_tensor *ms, const fz_tensor *x_t,
                   const float *t, fz_tensor *out, fz_err *err);
+// The same with the timesteps already on the device: t_dev f32 [N] (a sampler's CUDA graph reads them there).
+int fz_ssdiff_net_dev(fz_pan_model *m, const fz_tensor *lms, const fz_tensor *pan, const fz_tensor *ms, const fz_tensor *x_t,
+                      const fz_tensor *t_dev, fz_tensor *out, fz_err *err);
 
 // The released sampler: DDIM, η 0, vp cosine T = 1000, respacing "ddim10", clamp x0 to [0,1], ε̂ from the
 // clamped x0, output the last x0. *tin receives the released time input (FZ_TIN_RESPACED).

@@ -405,6 +405,17 @@ static int need4(const fz_pan_model *m, const fz_tensor *t, const char *role, in
 int fz_ssdiff_net(fz_pan_model *m, const fz_tensor *lms, const fz_tensor *pan, const fz_tensor *ms, const fz_tensor *x_t,
                   const float *t, fz_tensor *out, fz_err *err) {
   if (!fz_is_ssdiff(m)) return fz_fail(err, FZ_EINVAL, "ssdiff net: the model is not an SSDiff model");
+  if (!pan || !pan->data || pan->ndim != 4) return fz_fail(err, FZ_EINVAL, "%s (ssdiff): pan must be an [N, 1, H, W] tensor", m->display);
+  if (!t) return fz_fail(err, FZ_EINVAL, "%s (ssdiff): the timesteps are missing", m->display);
+  int64_t sb[1] = {pan->shape[0]};
+  fz_tensor tt;
+  if (fz_tmp(m, S_T, 1, sb, &tt, err) || fz_tensor_upload(&tt, t, (size_t)sb[0] * sizeof *t, err)) return err->code;
+  return fz_ssdiff_net_dev(m, lms, pan, ms, x_t, &tt, out, err);
+}
+
+int fz_ssdiff_net_dev(fz_pan_model *m, const fz_tensor *lms, const fz_tensor *pan, const fz_tensor *ms, const fz_tensor *x_t,
+                      const fz_tensor *t_dev, fz_tensor *out, fz_err *err) {
+  if (!fz_is_ssdiff(m)) return fz_fail(err, FZ_EINVAL, "ssdiff net: the model is not an SSDiff model");
   ssdiff *s = m->priv;
   const fz_ssdiff_info *I = &s->info;
   const fz_backend *be = m->be;
@@ -416,18 +427,17 @@ int fz_ssdiff_net(fz_pan_model *m, const fz_tensor *lms, const fz_tensor *pan, c
   if (need4(m, pan, "pan", B, 1, H, W, err) || need4(m, lms, "lms", B, C, H, W, err) || need4(m, ms, "ms", B, C, H / 4, W / 4, err) ||
       need4(m, x_t, "x_t", B, C, H, W, err) || need4(m, out, "out", B, C, H, W, err))
     return err->code;
-  if (!t) return fz_fail(err, FZ_EINVAL, "%s (ssdiff): the timesteps are missing", m->display);
+  if (!t_dev || !t_dev->data || t_dev->dtype != FZ_F32 || t_dev->ndim != 1 || t_dev->shape[0] != B)
+    return fz_fail(err, FZ_EINVAL, "%s (ssdiff): the timesteps must be an f32 [%lld] device tensor", m->display, (long long)B);
   // time embedding: emb = te2(SiLU(te0(sinusoid(t)))), ea = SiLU(emb)
-  int64_t sb[1] = {B}, st[2] = {B, I->model_channels}, se[2] = {B, 4 * (int64_t)I->model_channels};
-  fz_tensor tt, temb, t1, emb, ea;
+  int64_t st[2] = {B, I->model_channels}, se[2] = {B, 4 * (int64_t)I->model_channels};
+  fz_tensor temb, t1, emb, ea;
   fz_temb_params tp = {0};
-  int rc = fz_tmp(m, S_T, 1, sb, &tt, err);
-  if (!rc) rc = fz_tensor_upload(&tt, t, (size_t)B * sizeof *t, err);
-  if (!rc) rc = fz_tmp(m, S_TEMB, 2, st, &temb, err);
+  int rc = fz_tmp(m, S_TEMB, 2, st, &temb, err);
   if (!rc) rc = fz_tmp(m, S_T1, 2, se, &t1, err);
   if (!rc) rc = fz_tmp(m, S_EMB, 2, se, &emb, err);
   if (!rc) rc = fz_tmp(m, S_EA, 2, se, &ea, err);
-  if (!rc) rc = fz_op_timestep_embedding(be, &temb, &tt, &tp, err);
+  if (!rc) rc = fz_op_timestep_embedding(be, &temb, t_dev, &tp, err);
   if (!rc) rc = fz_op_linear(be, &t1, &temb, s->te0_w, s->te0_b, FZ_ACT_SILU, 0, 0, err);
   if (!rc) rc = fz_op_linear(be, &emb, &t1, s->te2_w, s->te2_b, FZ_ACT_NONE, 0, 0, err);
   if (!rc) rc = fz_op_act(be, &ea, &emb, FZ_ACT_SILU, 0, 0, err);
