@@ -175,8 +175,9 @@ FZ_OP_CASE(seq_channel_attention_restormer) {
   sc_init(&c, be, seed, err);
   run_chattn(&c, res, 2, 2, 2, 37, 5, 1, 0.0f, 1, 0, 0);
   run_chattn(&c, res, 2, 1, 1, 1, 1, 1, 0.0f, 1, 0, 10);  // 1×1 image, d = 1
+  run_chattn(&c, res, 2, 1, 1, 5000, 8, 1, 0.0f, 1, 0, 20);  // 5000 tokens: many CUDA reduction chunks, the last partial
   res->tol = 1e-5;
-  snprintf(res->detail, sizeof res->detail, "[2,2,5,37] normalised + temperature; [1,1,1,1]");
+  snprintf(res->detail, sizeof res->detail, "[2,2,5,37] normalised + temperature; [1,1,1,1]; [1,1,8,5000]");
   return sc_done(&c);
 }
 
